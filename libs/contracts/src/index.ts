@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './risk';
+export * from './analysis';
+export * from './jobs';
+export * from './validate';

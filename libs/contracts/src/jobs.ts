@@ -1,0 +1,186 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { AnalysisResult } from './analysis';
+import { AlertLanguageSchema, IncidentTypeSchema, RiskLevelSchema, VideoFormatSchema } from './risk';
+
+export enum QueueName {
+  Analysis = 'analysis',
+  Media = 'media',
+  Alert = 'alert',
+  Maintenance = 'maintenance',
+}
+
+/** Subject+Verb job names (STYLE.md §2). */
+export enum JobName {
+  FrameAnalyze = 'FrameAnalyze',
+  VideoCreate = 'VideoCreate',
+  VideoCompress = 'VideoCompress',
+  AlertSend = 'AlertSend',
+  StorageCleanup = 'StorageCleanup',
+  ClientErase = 'ClientErase',
+}
+
+export const JOB_QUEUE: Record<JobName, QueueName> = {
+  [JobName.FrameAnalyze]: QueueName.Analysis,
+  [JobName.VideoCreate]: QueueName.Media,
+  [JobName.VideoCompress]: QueueName.Media,
+  [JobName.AlertSend]: QueueName.Alert,
+  [JobName.StorageCleanup]: QueueName.Maintenance,
+  [JobName.ClientErase]: QueueName.Maintenance,
+};
+
+/*
+ * Job data carries ids and storage keys, never bytes or secrets (STYLE.md §5):
+ * - `frameBlobKeys`: transient frames the gateway put in Redis with a TTL (minutes);
+ * - `videoArtifactId`: a video in the artifact store (disk, PostgreSQL or S3), with its own expiry.
+ */
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+
+export const FrameAnalyzePayload = Type.Object({
+  clientId: Id,
+  apiKeyId: Type.Union([Id, Type.Null()]),
+  bufferType: Type.Union([Type.Literal('short'), Type.Literal('long')]),
+  frameBlobKeys: Type.Array(Id, { maxItems: 64 }),
+  videoArtifactId: Type.Optional(Id),
+  language: AlertLanguageSchema,
+  sourceId: Type.Optional(Id),
+  cameraName: Type.Optional(Type.String({ maxLength: 200 })),
+});
+export type FrameAnalyzePayload = Static<typeof FrameAnalyzePayload>;
+export const FrameAnalyzeResult = AnalysisResult;
+export type FrameAnalyzeResult = AnalysisResult;
+
+export const VideoCreatePayload = Type.Object({
+  clientId: Id,
+  apiKeyId: Type.Union([Id, Type.Null()]),
+  frameBlobKeys: Type.Array(Id, { minItems: 1, maxItems: 3000 }),
+  fps: Type.Number({ exclusiveMinimum: 0, maximum: 120 }),
+  format: VideoFormatSchema,
+  /** Display name for downloads, already sanitised; never a path. */
+  outputName: Type.String({ maxLength: 200 }),
+});
+export type VideoCreatePayload = Static<typeof VideoCreatePayload>;
+
+export const VideoResult = Type.Object({
+  artifactId: Id,
+  sizeBytes: Type.Integer({ minimum: 0 }),
+  durationSeconds: Type.Number({ minimum: 0 }),
+  width: Type.Integer({ minimum: 0 }),
+  height: Type.Integer({ minimum: 0 }),
+  format: VideoFormatSchema,
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+export type VideoResult = Static<typeof VideoResult>;
+
+export const VideoCreateResult = Type.Composite([VideoResult, Type.Object({ framesProcessed: Type.Integer() })]);
+export type VideoCreateResult = Static<typeof VideoCreateResult>;
+
+export const VideoCompressPayload = Type.Object({
+  clientId: Id,
+  apiKeyId: Type.Union([Id, Type.Null()]),
+  videoArtifactId: Id,
+  maxSizeBytes: Type.Integer({ minimum: 10_000 }),
+  qualityReduction: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+  outputName: Type.String({ maxLength: 200 }),
+});
+export type VideoCompressPayload = Static<typeof VideoCompressPayload>;
+
+export const VideoCompressResult = Type.Composite([
+  VideoResult,
+  Type.Object({ originalSize: Type.Integer(), compressedSize: Type.Integer(), compressionRatio: Type.Number() }),
+]);
+export type VideoCompressResult = Static<typeof VideoCompressResult>;
+
+export const AlertSendPayload = Type.Object({
+  clientId: Id,
+  apiKeyId: Type.Union([Id, Type.Null()]),
+  /** Idempotency key: one e-mail per key, however often the job or the request is retried. */
+  alertKey: Id,
+  /** The seed's `client_id`: names the camera or site, never the tenant. */
+  cameraName: Type.String({ maxLength: 200 }),
+  riskLevel: RiskLevelSchema,
+  incidentType: IncidentTypeSchema,
+  analysis: Type.String({ maxLength: 20_000 }),
+  detailedAnalysis: Type.Optional(Type.String({ maxLength: 20_000 })),
+  videoArtifactId: Type.Optional(Id),
+  /** Frames of the incident: thumbnail and the perceptual hash for duplicate suppression. */
+  frameBlobKeys: Type.Array(Id, { maxItems: 64 }),
+  language: AlertLanguageSchema,
+  occurredAt: Type.String({ format: 'date-time' }),
+});
+export type AlertSendPayload = Static<typeof AlertSendPayload>;
+
+export enum AlertStatus {
+  Delivered = 'delivered',
+  Suppressed = 'suppressed',
+  Queued = 'queued',
+  Failed = 'failed',
+}
+
+export const AlertSendResult = Type.Object({
+  alertId: Id,
+  status: Type.Enum(AlertStatus),
+  to: Type.String(),
+  attempts: Type.Integer({ minimum: 0 }),
+  messageId: Type.Optional(Type.String()),
+  clipAttached: Type.Boolean(),
+  videoId: Type.Optional(Id),
+  videoUrl: Type.Optional(Type.String()),
+  videoExpiresAt: Type.Optional(Type.String()),
+  suppressedReason: Type.Optional(Type.String()),
+});
+export type AlertSendResult = Static<typeof AlertSendResult>;
+
+export const StorageCleanupPayload = Type.Object({
+  /** null: every client (the scheduled retention run). */
+  clientId: Type.Union([Id, Type.Null()]),
+  mode: Type.Union([Type.Literal('expired'), Type.Literal('old'), Type.Literal('all')]),
+  maxAgeHours: Type.Optional(Type.Number({ minimum: 0 })),
+});
+export type StorageCleanupPayload = Static<typeof StorageCleanupPayload>;
+
+export const StorageCleanupResult = Type.Object({
+  cleaned: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+  total: Type.Integer({ minimum: 0 }),
+  bytesFreed: Type.Integer({ minimum: 0 }),
+});
+export type StorageCleanupResult = Static<typeof StorageCleanupResult>;
+
+export const ClientErasePayload = Type.Object({ clientId: Id });
+export type ClientErasePayload = Static<typeof ClientErasePayload>;
+
+export interface JobPayloadMap {
+  [JobName.FrameAnalyze]: FrameAnalyzePayload;
+  [JobName.VideoCreate]: VideoCreatePayload;
+  [JobName.VideoCompress]: VideoCompressPayload;
+  [JobName.AlertSend]: AlertSendPayload;
+  [JobName.StorageCleanup]: StorageCleanupPayload;
+  [JobName.ClientErase]: ClientErasePayload;
+}
+
+export interface JobResultMap {
+  [JobName.FrameAnalyze]: FrameAnalyzeResult;
+  [JobName.VideoCreate]: VideoCreateResult;
+  [JobName.VideoCompress]: VideoCompressResult;
+  [JobName.AlertSend]: AlertSendResult;
+  [JobName.StorageCleanup]: StorageCleanupResult;
+  [JobName.ClientErase]: StorageCleanupResult;
+}
+
+export const JOB_PAYLOAD_SCHEMA: Record<JobName, TSchema> = {
+  [JobName.FrameAnalyze]: FrameAnalyzePayload,
+  [JobName.VideoCreate]: VideoCreatePayload,
+  [JobName.VideoCompress]: VideoCompressPayload,
+  [JobName.AlertSend]: AlertSendPayload,
+  [JobName.StorageCleanup]: StorageCleanupPayload,
+  [JobName.ClientErase]: ClientErasePayload,
+};
+
+export enum JobState {
+  Waiting = 'waiting',
+  Active = 'active',
+  Delayed = 'delayed',
+  Completed = 'completed',
+  Failed = 'failed',
+  Unknown = 'unknown',
+}

@@ -1,0 +1,67 @@
+import { pino, type DestinationStream, type LoggerOptions } from 'pino';
+import type { Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Paths never written to logs: credentials, keys, signed links, and any field that may carry image bytes.
+ * Fastify's request serializer only logs method/url/ids, so bodies never reach the log in the first place.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers["x-admin-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers["x-admin-key"]',
+  'apiKey',
+  'api_key',
+  'secretKey',
+  'password',
+  'pass',
+  'token',
+  '*.apiKey',
+  '*.api_key',
+  '*.password',
+  '*.pass',
+  '*.token',
+  'frame',
+  'frames',
+  'frame_data',
+  'video_data',
+  '*.frame',
+  '*.frames',
+  '*.frame_data',
+  '*.video_data',
+];
+
+/** Strips secrets that ride in URLs (`?api_key=`, `?token=`) before a URL is logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:api_key|token|key)=)[^&#]*/gi, '$1[Redacted]');
+}
+
+export interface CreateLoggerOptions {
+  name: string;
+  level?: string;
+  /** Where logs go; defaults to stdout. Tests pass a stream to capture and grep them. */
+  destination?: NodeJS.WritableStream;
+}
+
+export function loggerOptions(name: string, level = process.env.LOG_LEVEL ?? 'info'): LoggerOptions {
+  return {
+    name,
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+}
+
+export function createLogger({ name, level, destination }: CreateLoggerOptions): Logger {
+  const opts = loggerOptions(name, level);
+  return destination ? pino(opts, destination as DestinationStream) : pino(opts);
+}
+
+/** A logger that drops everything: for tests and library defaults. */
+export const silentLogger: Logger = pino({ level: 'silent' });
