@@ -3,3 +3,4 @@ export * from './risk';
 export * from './analysis';
 export * from './jobs';
 export * from './validate';
+export * from './camera';
