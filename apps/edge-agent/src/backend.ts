@@ -1,0 +1,80 @@
+import type { AlertLanguage, AnalysisResult, BufferType, Polygon, RiskLevel } from '@vigint/contracts';
+
+/**
+ * The seam between the agent's per-camera loop and whatever analyses and delivers incidents.
+ * `LocalBackend` (local-backend.ts) calls the processing-core libs in-process; `RemoteBackend`
+ * (src/remote/, distributed mode, API_SERVER_URL set) calls the gateway through @vigint/api-client.
+ * main.ts picks one. The pipeline never knows which.
+ */
+
+/** Frames for one analysis call. Images are full-size JPEGs; the backend applies `masks` before any byte leaves. */
+export interface AnalyzeRequest {
+  cameraId: string;
+  cameraName: string;
+  /** Sampled frames for the screening stage (short buffer), oldest first. */
+  frames: Buffer[];
+  /** Frames of the last ~10 s for the confirming stage (long buffer), oldest first. */
+  longFrames?: Buffer[];
+  bufferType: BufferType;
+  language: AlertLanguage;
+  /** Privacy masks, normalised polygons: blacked out in every image that leaves the agent. */
+  masks: Polygon[];
+  signal?: AbortSignal;
+}
+
+/** One event that reached the camera's threshold; `idempotencyKey` makes a retried delivery mail once. */
+export interface Incident {
+  /** Stable for this event: `${cameraId}-${startedAt epoch ms}`; safe as a job id (no ':'). */
+  idempotencyKey: string;
+  cameraId: string;
+  cameraName: string;
+  /** When motion started (the event start), and when the post-roll ended. */
+  startedAt: Date;
+  endedAt: Date;
+  /** When the analysis that opened the incident returned. */
+  detectedAt: Date;
+  riskLevel: RiskLevel;
+  analysis: AnalysisResult;
+  /** One masked JPEG of the event (the frame the AI rated highest, or the last sampled one). */
+  snapshot?: Buffer;
+  /** Privacy masks of the camera, for backends that must re-mask anything they derive from the clip. */
+  masks: Polygon[];
+  language: AlertLanguage;
+}
+
+export type DeliveryStatus = 'sent' | 'duplicate' | 'suppressed' | 'queued' | 'failed';
+
+export interface DeliveryResult {
+  status: DeliveryStatus;
+  /** Where the alert went, for the exit summary: an .eml path, `smtp:<recipients>`, `gateway:<url>`, `outbox:<file>`. */
+  destination: string;
+  messageId?: string;
+  /** Why it was suppressed or failed (cooldown, duplicate, error message). */
+  detail?: string;
+  /** Size of the clip as sent (after compression, if any). */
+  clipBytes?: number;
+}
+
+/** Camera health notices: one "offline" after the offline delay, one "online" when frames come back. */
+export interface CameraNotice {
+  kind: 'camera_offline' | 'camera_online';
+  cameraId: string;
+  cameraName: string;
+  at: Date;
+  /** Seconds without frames (offline) or the outage length (online). */
+  seconds: number;
+  idempotencyKey: string;
+}
+
+export interface IncidentBackend {
+  readonly mode: 'local' | 'remote';
+  /** Short human description for the start-up line, e.g. "local (offline analyzer, .eml → ./outbox)". */
+  describe(): string;
+  analyze(req: AnalyzeRequest): Promise<AnalysisResult>;
+  /** Sends one alert for `incident` with `clipFile` (an mp4 cut from the segments; the backend may compress it). */
+  deliver(incident: Incident, clipFile: string): Promise<DeliveryResult>;
+  /** Camera offline / back online alerts. */
+  notify(notice: CameraNotice): Promise<DeliveryResult>;
+  /** Waits for pending deliveries (remote outbox replay may keep some queued) and releases connections. */
+  close(): Promise<void>;
+}
