@@ -4,3 +4,4 @@ export * from './analysis';
 export * from './jobs';
 export * from './validate';
 export * from './camera';
+export * from './http';

@@ -1,0 +1,51 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AlertLanguageSchema } from '../risk';
+import { OptionalNullable } from './common';
+
+export const AdminApiKey = Type.Object({
+  id: Type.String(),
+  is_active: Type.Boolean(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String(),
+});
+
+export const AdminClient = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String(),
+  api_keys: Type.Array(AdminApiKey),
+});
+export type AdminClient = Static<typeof AdminClient>;
+
+export const AdminClientList = Type.Object({ clients: Type.Array(AdminClient), count: Type.Integer() });
+export type AdminClientList = Static<typeof AdminClientList>;
+
+export const AdminCreateClientBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  email: OptionalNullable(Type.String({ maxLength: 320, format: 'email' })),
+  language: OptionalNullable(AlertLanguageSchema),
+});
+export type AdminCreateClientBody = Static<typeof AdminCreateClientBody>;
+
+/** 201; `api_key` is shown once. */
+export const AdminCreateClientReply = Type.Object({
+  success: Type.Boolean(),
+  client_id: Type.String(),
+  name: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  api_key: Type.String(),
+  api_key_id: Type.String(),
+  warning: Type.String(),
+});
+export type AdminCreateClientReply = Static<typeof AdminCreateClientReply>;
+
+export const AdminKeyToggleReply = Type.Object({
+  success: Type.Boolean(),
+  client_id: Type.String(),
+  client_name: Type.String(),
+  revoked_count: Type.Optional(Type.Integer()),
+  reactivated_count: Type.Optional(Type.Integer()),
+  message: Type.String(),
+});
+export type AdminKeyToggleReply = Static<typeof AdminKeyToggleReply>;
