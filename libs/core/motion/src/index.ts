@@ -1,1 +1,2 @@
-export {};
+export * from './motion-gate';
+export * from './polygon-mask';
