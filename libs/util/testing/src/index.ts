@@ -1,1 +1,3 @@
 export {};
+export * from './fake-gemini';
+export * from './smtp';
