@@ -70,7 +70,7 @@ describe('MotionGate', () => {
       gate.update(scene(rand, { block: { x: 10 + i * 6, y: 30, w: 12, h: 40 } })),
     );
     expect(results.every((r) => r.motion)).toBe(true);
-    const box = results[5].box!;
+    const box = results[5]!.box!;
     expect(box.x).toBeGreaterThan(0.2);
     expect(box.x).toBeLessThan(0.35);
     expect(box.height).toBeGreaterThan(0.3);

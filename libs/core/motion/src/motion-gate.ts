@@ -112,7 +112,7 @@ export class MotionGate {
     const threshold = this.settings.threshold;
     let changedCount = 0;
     for (let i = 0; i < n; i++) {
-      const c = this.mask[i] === 0 && Math.abs(cur[i] - bg[i] - shift) > threshold ? 1 : 0;
+      const c = this.mask[i] === 0 && Math.abs(cur[i]! - bg[i]! - shift) > threshold ? 1 : 0;
       this.changed[i] = c;
       changedCount += c;
     }
@@ -146,9 +146,9 @@ export class MotionGate {
     const bg = this.background!;
     for (let i = 0; i < bg.length; i++) {
       // The light shift is adopted at once so a slow dimming never accumulates into "motion".
-      const target = cur[i];
+      const target = cur[i]!;
       const a = this.changed[i] ? alpha / 4 : alpha;
-      bg[i] = (bg[i] + shift) * (1 - a) + target * a;
+      bg[i] = (bg[i]! + shift) * (1 - a) + target * a;
     }
   }
 
@@ -156,13 +156,13 @@ export class MotionGate {
     const hist = new Uint32Array(511);
     for (let i = 0; i < cur.length; i++) {
       if (this.mask[i]) continue;
-      const d = Math.round(cur[i] - bg[i]);
-      hist[Math.max(-255, Math.min(255, d)) + 255]++;
+      const d = Math.round(cur[i]! - bg[i]!);
+      hist[Math.max(-255, Math.min(255, d)) + 255]! += 1;
     }
     const half = this.watched / 2;
     let acc = 0;
     for (let k = 0; k < hist.length; k++) {
-      acc += hist[k];
+      acc += hist[k]!;
       if (acc >= half) return k - 255;
     }
     return 0;
@@ -173,7 +173,7 @@ export class MotionGate {
     const { width: w, height: h, blurRadius: r } = this;
     const out = this.blurred;
     if (r <= 0) {
-      for (let i = 0; i < w * h; i++) out[i] = frame[i];
+      for (let i = 0; i < w * h; i++) out[i] = frame[i]!;
       return;
     }
     const tmp = this.tmp;
@@ -183,7 +183,7 @@ export class MotionGate {
         let s = 0;
         let c = 0;
         for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) {
-          s += frame[row + k];
+          s += frame[row + k]!;
           c++;
         }
         tmp[row + x] = s / c;
@@ -194,7 +194,7 @@ export class MotionGate {
         let s = 0;
         let c = 0;
         for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) {
-          s += tmp[k * w + x];
+          s += tmp[k * w + x]!;
           c++;
         }
         out[y * w + x] = s / c;
@@ -225,7 +225,7 @@ export class MotionGate {
       let rx1 = -1;
       let ry1 = -1;
       while (sp > 0) {
-        const p = this.stack[--sp];
+        const p = this.stack[--sp]!;
         area++;
         const px = p % w;
         const py = (p - px) / w;

@@ -15,14 +15,14 @@ export function rasterizePolygons(polygons: readonly Polygon[], width: number, h
       // Scanline: x positions where this row's centre line crosses polygon edges.
       const xs: number[] = [];
       for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
-        const [xi, yi] = pts[i];
-        const [xj, yj] = pts[j];
+        const [xi, yi] = pts[i]!;
+        const [xj, yj] = pts[j]!;
         if (yi > cy !== yj > cy) xs.push(xi + ((cy - yi) * (xj - xi)) / (yj - yi));
       }
       xs.sort((a, b) => a - b);
       for (let k = 0; k + 1 < xs.length; k += 2) {
-        const from = Math.max(0, Math.ceil(xs[k] - 0.5));
-        const to = Math.min(width - 1, Math.floor(xs[k + 1] - 0.5));
+        const from = Math.max(0, Math.ceil(xs[k]! - 0.5));
+        const to = Math.min(width - 1, Math.floor(xs[k + 1]! - 0.5));
         for (let col = from; col <= to; col++) mask[row * width + col] = 1;
       }
     }
