@@ -1,3 +1,4 @@
-export {};
 export * from './fake-gemini';
 export * from './smtp';
+export * from './postgres';
+export * from './redis';
