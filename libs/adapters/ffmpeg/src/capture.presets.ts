@@ -47,12 +47,8 @@ export function captureInputArgs(plan: CapturePlan): string[] {
 
 export function captureArgs(plan: CapturePlan): string[] {
   const seg = (name: string) => `${plan.dir}/${name}`;
+  // FfmpegAdapter.spawn adds the global flags (-hide_banner -loglevel error -y -nostdin).
   return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-nostdin',
-    '-y',
     ...captureInputArgs(plan),
     // 1. motion frames: fixed small size (aspect ignored: the gate works in normalised coordinates).
     '-map',

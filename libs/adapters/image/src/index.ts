@@ -1,1 +1,3 @@
-export {};
+export * from './image.adapter';
+export * from './mask-svg';
+export * from './perceptual-hash';
