@@ -5,3 +5,4 @@ export * from './jobs';
 export * from './validate';
 export * from './camera';
 export * from './http';
+export * from './formats';
