@@ -4,3 +4,4 @@ export * from './ffmpeg.presets';
 export * from './invalid-input';
 export * from './probe-parser';
 export * from './video-info';
+export * from './capture.presets';
