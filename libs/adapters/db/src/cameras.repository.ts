@@ -1,0 +1,26 @@
+import { parseIntId, requireIntId } from './db-ids';
+import { toCameraRecord } from './db.mappers';
+import type { CameraRecord } from './db.types';
+import type { PrismaClient } from './generated/prisma/client';
+
+export class CamerasRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** The client's camera with this name, created on first sight (race-safe on the unique (client, name)). */
+  async ensure(clientId: string, name: string): Promise<CameraRecord> {
+    const cid = requireIntId(clientId, 'client');
+    const row = await this.prisma.camera.upsert({
+      where: { clientId_name: { clientId: cid, name } },
+      create: { clientId: cid, name },
+      update: {},
+    });
+    return toCameraRecord(row);
+  }
+
+  async listForClient(clientId: string): Promise<CameraRecord[]> {
+    const cid = parseIntId(clientId);
+    if (cid === undefined) return [];
+    const rows = await this.prisma.camera.findMany({ where: { clientId: cid }, orderBy: { name: 'asc' } });
+    return rows.map(toCameraRecord);
+  }
+}

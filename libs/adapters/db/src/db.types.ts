@@ -1,0 +1,129 @@
+import type { AlertLanguage } from '@vigint/contracts';
+
+/*
+ * Plain records the repositories return (never Prisma objects). Ids are strings everywhere, as in the
+ * job payloads; clients, api_keys and api_usage keep the earlier system's integer ids in the database
+ * (so imported keys and ids stay valid), which callers see as decimal strings ("3").
+ */
+
+export interface ClientRecord {
+  id: string;
+  name: string;
+  email: string;
+  language: AlertLanguage;
+  createdAt: Date;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  clientId: string;
+  name: string;
+  isActive: boolean;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface ClientWithKeys extends ClientRecord {
+  apiKeys: ApiKeyRecord[];
+}
+
+export interface CameraRecord {
+  id: string;
+  clientId: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface IncidentRecord {
+  id: string;
+  clientId: string;
+  cameraId: string | null;
+  startedAt: Date;
+  endedAt: Date | null;
+  riskLevel: string;
+  incidentType: string;
+  analysis: string;
+  confidence: number | null;
+  model: string | null;
+  phash: string | null;
+  createdAt: Date;
+}
+
+export interface AlertRecord {
+  id: string;
+  incidentId: string | null;
+  clientId: string;
+  idempotencyKey: string;
+  /** An AlertStatus value (contracts): queued, delivered, suppressed, failed. */
+  status: string;
+  attempts: number;
+  providerMessageId: string | null;
+  recipient: string | null;
+  phash: string | null;
+  cameraName: string | null;
+  lastError: string | null;
+  sentAt: Date | null;
+  createdAt: Date;
+}
+
+export interface ArtifactRecord {
+  id: string;
+  clientId: string;
+  kind: string;
+  storageKey: string;
+  bytes: number;
+  sha256: string;
+  mime: string;
+  /** Display only; never part of a storage path. */
+  filename: string | null;
+  expiresAt: Date | null;
+  createdAt: Date;
+}
+
+export interface ArtifactStats {
+  count: number;
+  bytes: number;
+  oldest: Date | null;
+  newest: Date | null;
+}
+
+export interface ApiCallRecord {
+  id: string;
+  apiKeyId: string;
+  endpoint: string;
+  method: string;
+  statusCode: number;
+  cost: number;
+  inputTokens: number;
+  outputTokens: number;
+  timestamp: Date;
+}
+
+export interface UsageDailyRecord {
+  apiKeyId: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  endpoint: string;
+  calls: number;
+  aiRequests: number;
+  inputTokens: number;
+  outputTokens: number;
+  bytesIn: number;
+  bytesOut: number;
+  alertsSent: number;
+}
+
+export interface AuditRecord {
+  id: string;
+  clientId: string | null;
+  apiKeyId: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  at: Date;
+}
+
+/** Known audit actions; other strings are accepted too. */
+export type AuditAction =
+  'download' | 'link_view' | 'delete' | 'erase' | 'key_revoke' | 'key_reactivate' | (string & {});

@@ -1,0 +1,287 @@
+import { AlertStatus, AppError, ErrorCode } from '@vigint/contracts';
+import { createTestDatabase, type TestDatabase } from '@vigint/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, hashApiKey, utcDay, type Db } from '../../src/index';
+
+let tdb: TestDatabase;
+let db: Db;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase('repos');
+  db = createDb(tdb.url);
+});
+
+afterAll(async () => {
+  await db?.close();
+  await tdb?.drop();
+});
+
+let seq = 0;
+async function newClient(language?: 'en' | 'fr') {
+  seq += 1;
+  return db.clients.create({ name: `Client ${seq}`, email: `Client${seq}@Example.test`, language: language as never });
+}
+
+describe('clients and api keys', () => {
+  it('creates a client with a 43-character key stored only as its SHA-256', async () => {
+    const created = await newClient();
+    expect(created.plaintextKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(created.client.email).toBe(`client${seq}@example.test`);
+    expect(created.client.id).toMatch(/^[0-9]+$/);
+    const found = await db.apiKeys.findActiveByHash(hashApiKey(created.plaintextKey));
+    expect(found?.client).toEqual(created.client);
+    expect(found?.key.id).toBe(created.apiKey.id);
+    expect(await db.apiKeys.findActiveByHash(hashApiKey('not-the-key'))).toBeNull();
+    expect(await db.apiKeys.findActiveByHash('zz')).toBeNull();
+  });
+
+  it('refuses a second client with the same e-mail, whatever its case', async () => {
+    const a = await newClient();
+    const err = await db.clients.create({ name: 'dup', email: a.client.email.toUpperCase() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: ErrorCode.Conflict, field: 'email' });
+  });
+
+  it('revokes and reactivates every key of a client and reports counts', async () => {
+    const a = await newClient();
+    const second = await db.apiKeys.create(a.client.id, { name: 'second' });
+    const other = await newClient();
+    expect(await db.apiKeys.revokeAllForClient(a.client.id)).toBe(2);
+    expect(await db.apiKeys.revokeAllForClient(a.client.id)).toBe(0);
+    expect(await db.apiKeys.findActiveByHash(hashApiKey(second.plaintextKey))).toBeNull();
+    expect(await db.apiKeys.findActiveByHash(hashApiKey(other.plaintextKey))).not.toBeNull();
+    const keys = await db.apiKeys.listForClient(a.client.id);
+    expect(keys.every((k) => !k.isActive && k.revokedAt instanceof Date)).toBe(true);
+    expect(await db.apiKeys.reactivateAllForClient(a.client.id)).toBe(2);
+    expect(await db.apiKeys.findActiveByHash(hashApiKey(a.plaintextKey))).not.toBeNull();
+    expect(await db.apiKeys.revokeAllForClient('999999')).toBe(0);
+    expect(await db.apiKeys.revokeAllForClient('not-an-id')).toBe(0);
+  });
+
+  it('lists clients with their keys and touches last_used', async () => {
+    const a = await newClient();
+    const at = new Date('2026-03-01T10:00:00.000Z');
+    await db.apiKeys.touchLastUsed(a.apiKey.id, at);
+    const list = await db.clients.listWithKeys();
+    const mine = list.find((c) => c.id === a.client.id);
+    expect(mine?.apiKeys).toHaveLength(1);
+    expect(mine?.apiKeys[0]?.lastUsedAt).toEqual(at);
+    expect(mine?.apiKeys[0]).not.toHaveProperty('keyHash');
+  });
+
+  it('ensure() finds or creates a key-less client once', async () => {
+    const [x, y] = await Promise.all([
+      db.clients.ensure({ name: 'Default', email: 'default@vigint.local' }),
+      db.clients.ensure({ name: 'Default', email: 'default@vigint.local' }),
+    ]);
+    expect(x.id).toBe(y.id);
+    expect(await db.clients.findById('nope')).toBeNull();
+  });
+});
+
+describe('usage', () => {
+  it('records calls and increments the daily counters atomically, even concurrently', async () => {
+    const a = await newClient();
+    const at = new Date('2026-04-01T12:00:00.000Z');
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        db.usage.recordCall({
+          apiKeyId: a.apiKey.id,
+          endpoint: '/api/video/analyze',
+          method: 'POST',
+          statusCode: 200,
+          bytesIn: 100,
+          bytesOut: 10,
+          cost: 0.5,
+          at: new Date(at.getTime() + i),
+        }),
+      ),
+    );
+    await db.usage.addDaily(
+      a.apiKey.id,
+      '/api/video/analyze',
+      { aiRequests: 2, inputTokens: 3_000_000_000, alertsSent: 1 },
+      at,
+    );
+    const daily = await db.usage.daily(a.apiKey.id, 3, new Date('2026-04-02T01:00:00.000Z'));
+    expect(daily).toEqual([
+      {
+        apiKeyId: a.apiKey.id,
+        day: '2026-04-01',
+        endpoint: '/api/video/analyze',
+        calls: 25,
+        aiRequests: 2,
+        inputTokens: 3_000_000_000,
+        outputTokens: 0,
+        bytesIn: 2500,
+        bytesOut: 250,
+        alertsSent: 1,
+      },
+    ]);
+    expect(await db.usage.daily(a.apiKey.id, 1, new Date('2026-04-05T00:00:00.000Z'))).toEqual([]);
+    expect(await db.usage.countCalls(a.apiKey.id)).toBe(25);
+  });
+
+  it('returns the last 100 calls newest first', async () => {
+    const a = await newClient();
+    const base = Date.parse('2026-05-01T00:00:00.000Z');
+    for (let i = 0; i < 105; i++) {
+      await db.usage.recordCall({
+        apiKeyId: a.apiKey.id,
+        endpoint: `/e${i}`,
+        method: 'GET',
+        statusCode: 200,
+        at: new Date(base + i * 1000),
+      });
+    }
+    const recent = await db.usage.recentCalls(a.apiKey.id);
+    expect(recent).toHaveLength(100);
+    expect(recent[0]?.endpoint).toBe('/e104');
+    expect(recent[99]?.endpoint).toBe('/e5');
+    expect(utcDay(recent[0]!.timestamp)).toBe('2026-05-01');
+  });
+});
+
+describe('alerts', () => {
+  it('claims an idempotency key once under concurrent claims', async () => {
+    const a = await newClient();
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        db.alerts.claim({
+          idempotencyKey: 'incident-concurrent',
+          clientId: a.client.id,
+          cameraName: 'door',
+          phash: 'ab',
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.alert.id)).size).toBe(1);
+    const id = results[0]!.alert.id;
+    expect(await db.alerts.incrementAttempts(id)).toBe(1);
+    expect(await db.alerts.incrementAttempts(id)).toBe(2);
+    const sent = await db.alerts.markSent(id, { providerMessageId: '<m1@x>', recipient: 'ops@x.test' });
+    expect(sent).toMatchObject({ status: AlertStatus.Delivered, providerMessageId: '<m1@x>', attempts: 2 });
+    const again = await db.alerts.claim({ idempotencyKey: 'incident-concurrent', clientId: a.client.id });
+    expect(again.created).toBe(false);
+    expect(again.alert.status).toBe(AlertStatus.Delivered);
+  });
+
+  it('finds the latest alert of a camera since a time, for cooldown and phash dedup', async () => {
+    const a = await newClient();
+    const first = await db.alerts.claim({ idempotencyKey: 'cd-1', clientId: a.client.id, cameraName: 'yard' });
+    await db.alerts.markSent(first.alert.id, { providerMessageId: 'x' });
+    const failed = await db.alerts.claim({ idempotencyKey: 'cd-2', clientId: a.client.id, cameraName: 'yard' });
+    await db.alerts.markFailed(failed.alert.id, 'smtp down');
+    const mine = await db.alerts.claim({ idempotencyKey: 'cd-3', clientId: a.client.id, cameraName: 'yard' });
+    const since = new Date(Date.now() - 60_000);
+    const latest = await db.alerts.findLatestForCamera({
+      clientId: a.client.id,
+      cameraName: 'yard',
+      since,
+      excludeId: mine.alert.id,
+    });
+    expect(latest?.id).toBe(first.alert.id);
+    expect(await db.alerts.findLatestForCamera({ clientId: a.client.id, cameraName: 'gate', since })).toBeNull();
+    expect(
+      await db.alerts.findLatestForCamera({
+        clientId: a.client.id,
+        cameraName: 'yard',
+        since: new Date(Date.now() + 60_000),
+      }),
+    ).toBeNull();
+    const other = await newClient();
+    expect(await db.alerts.findLatestForCamera({ clientId: other.client.id, cameraName: 'yard', since })).toBeNull();
+  });
+});
+
+describe('artifacts, incidents, cameras, audit', () => {
+  it('scopes artifacts to their client and reports stats', async () => {
+    const a = await newClient();
+    const b = await newClient();
+    const art = await db.artifacts.create({
+      clientId: a.client.id,
+      kind: 'video',
+      storageKey: `k-${a.client.id}-1`,
+      bytes: 1000,
+      sha256: 'f'.repeat(64),
+      mime: 'video/mp4',
+      filename: '../../etc/passwd.mp4',
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    await db.artifacts.create({
+      clientId: a.client.id,
+      kind: 'video',
+      storageKey: `k-${a.client.id}-2`,
+      bytes: 500,
+      sha256: 'e'.repeat(64),
+      mime: 'video/mp4',
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+    expect((await db.artifacts.findForClient(a.client.id, art.id))?.storageKey).toBe(`k-${a.client.id}-1`);
+    expect(await db.artifacts.findForClient(b.client.id, art.id)).toBeNull();
+    expect(await db.artifacts.findForClient(a.client.id, 'not-a-uuid')).toBeNull();
+    expect((await db.artifacts.findById(art.id))?.id).toBe(art.id);
+    const expired = await db.artifacts.listExpired();
+    expect(expired.map((e) => e.id)).toContain(art.id);
+    expect(expired.every((e) => e.expiresAt! <= new Date())).toBe(true);
+    const stats = await db.artifacts.statsForClient(a.client.id);
+    expect(stats).toMatchObject({ count: 2, bytes: 1500 });
+    expect(stats.oldest).toBeInstanceOf(Date);
+    expect(await db.artifacts.statsForClient(b.client.id)).toEqual({ count: 0, bytes: 0, oldest: null, newest: null });
+    expect(await db.artifacts.delete(art.id)).toBe(true);
+    expect(await db.artifacts.delete(art.id)).toBe(false);
+    const erased = await db.artifacts.deleteAllForClient(a.client.id);
+    expect(erased.map((e) => e.storageKey)).toEqual([`k-${a.client.id}-2`]);
+    expect((await db.artifacts.statsForClient(a.client.id)).count).toBe(0);
+  });
+
+  it('keeps incidents per client and cameras unique per client', async () => {
+    const a = await newClient();
+    const b = await newClient();
+    const [c1, c2] = await Promise.all([
+      db.cameras.ensure(a.client.id, 'door'),
+      db.cameras.ensure(a.client.id, 'door'),
+    ]);
+    expect(c1.id).toBe(c2.id);
+    expect((await db.cameras.ensure(b.client.id, 'door')).id).not.toBe(c1.id);
+    const inc = await db.incidents.create({
+      clientId: a.client.id,
+      cameraId: c1.id,
+      startedAt: new Date('2026-06-01T00:00:00Z'),
+      riskLevel: 'HIGH',
+      incidentType: 'intrusion',
+      analysis: 'person at door',
+      confidence: 0.9,
+    });
+    expect(await db.incidents.findForClient(a.client.id, inc.id)).toEqual(inc);
+    expect(await db.incidents.findForClient(b.client.id, inc.id)).toBeNull();
+  });
+
+  it('logs audit entries that outlive the client', async () => {
+    const a = await newClient();
+    await db.audit.log({
+      clientId: a.client.id,
+      apiKeyId: a.apiKey.id,
+      action: 'download',
+      target: 'artifact:x',
+      ip: '127.0.0.1',
+    });
+    await db.audit.log({ clientId: a.client.id, action: 'erase', target: `client:${a.client.id}` });
+    expect(await db.clients.delete(a.client.id)).toBe(true);
+    const entries = await db.audit.listForClient(a.client.id);
+    expect(entries.map((e) => e.action)).toEqual(['erase', 'download']);
+    expect(await db.apiKeys.findActiveByHash(hashApiKey(a.plaintextKey))).toBeNull();
+  });
+
+  it('ping answers, and an unreachable database is AppError DEPENDENCY_UNAVAILABLE', async () => {
+    await db.ping();
+    const down = createDb('postgresql://root@127.0.0.1:1/none', undefined, { connectionTimeoutMillis: 1000 });
+    try {
+      await expect(down.ping()).rejects.toMatchObject({ code: ErrorCode.DependencyUnavailable });
+      await expect(down.clients.findById('1')).rejects.toMatchObject({ code: ErrorCode.DependencyUnavailable });
+    } finally {
+      await down.close();
+    }
+  });
+});
