@@ -58,7 +58,7 @@ export class ImageAdapter {
     try {
       meta = await sharp(buf, { limitInputPixels: this.limitInputPixels, failOn: 'error' }).metadata();
     } catch (err) {
-      throw toInvalidImage(err);
+      throw toInvalidImage(err, this.limitInputPixels);
     }
     const { width, height, format } = meta;
     if (!width || !height || !format) throw new AppError(ErrorCode.InvalidImage, 'not an image: no size or format');
@@ -96,7 +96,7 @@ export class ImageAdapter {
         .jpeg({ quality: options.quality ?? 80 })
         .toBuffer();
     } catch (err) {
-      throw toInvalidImage(err);
+      throw toInvalidImage(err, this.limitInputPixels);
     }
   }
 
@@ -112,7 +112,7 @@ export class ImageAdapter {
         .toBuffer({ resolveWithObject: true });
       return dHashFromGray9x8(firstChannel(data, info.channels, 72));
     } catch (err) {
-      throw toInvalidImage(err);
+      throw toInvalidImage(err, this.limitInputPixels);
     }
   }
 
@@ -134,7 +134,7 @@ export class ImageAdapter {
       const pixels = firstChannel(data, info.channels, info.width * info.height);
       return { data: pixels, width: info.width, height: info.height };
     } catch (err) {
-      throw toInvalidImage(err);
+      throw toInvalidImage(err, this.limitInputPixels);
     }
   }
 
@@ -144,7 +144,7 @@ export class ImageAdapter {
     try {
       return await this.open(buf).jpeg({ quality }).toBuffer();
     } catch (err) {
-      throw toInvalidImage(err);
+      throw toInvalidImage(err, this.limitInputPixels);
     }
   }
 
@@ -181,7 +181,7 @@ export class ImageAdapter {
       const jpeg = await out.jpeg({ quality }).toBuffer();
       return { data: jpeg, width: info.width, height: info.height };
     } catch (err) {
-      throw toInvalidImage(err);
+      throw toInvalidImage(err, this.limitInputPixels);
     }
   }
 }
@@ -193,11 +193,14 @@ function firstChannel(data: Buffer, channels: number, pixels: number): Uint8Arra
   return out;
 }
 
-function toInvalidImage(err: unknown): AppError {
+function toInvalidImage(err: unknown, limitInputPixels: number): AppError {
   if (err instanceof AppError) return err;
   const message = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(message)) {
-    return new AppError(ErrorCode.InvalidImage, 'image too large: it exceeds the pixel limit', { cause: err });
+    return new AppError(ErrorCode.InvalidImage, `image too large: it declares more than ${limitInputPixels} pixels`, {
+      cause: err,
+      details: { limitInputPixels },
+    });
   }
   return new AppError(ErrorCode.InvalidImage, `not a valid image: ${message.split('\n')[0]}`, { cause: err });
 }

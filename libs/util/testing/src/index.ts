@@ -2,3 +2,4 @@ export * from './fake-gemini';
 export * from './smtp';
 export * from './postgres';
 export * from './redis';
+export * from './media';
