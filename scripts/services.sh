@@ -13,6 +13,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server redis-tools)
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v rtsp-server-perl >/dev/null 2>&1 || missing+=(rtsp-server-perl)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)  # validates docker-compose.yml (tools/deploy-check)
 if [ "${#missing[@]}" -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     log "missing: ${missing[*]} and no apt-get here; install them by hand"; exit 1
