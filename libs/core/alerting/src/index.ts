@@ -1,1 +1,9 @@
-export {};
+export * from './analysis.service';
+export * from './offline-analyzer';
+export * from './concurrency-limit';
+export * from './video-link';
+export * from './alert-ledger';
+export * from './file-alert-ledger';
+export * from './alert.service';
+export * from './templates/alert-template';
+export * from './templates/render-alert-email';

@@ -1,0 +1,292 @@
+import { stat } from 'node:fs/promises';
+import {
+  AlertLanguage,
+  AlertStatus,
+  AppError,
+  ErrorCode,
+  isAppError,
+  type IncidentType,
+  type RiskLevel,
+} from '@vigint/contracts';
+import { hammingDistance, type ImageAdapter } from '@vigint/image';
+import { silentLogger, type Logger } from '@vigint/logger';
+import type { MailAttachment, MailTransport } from '@vigint/mailer';
+import { AlertLedgerState, type AlertLedger, type AlertRecord } from './alert-ledger';
+import { AlertTemplate } from './templates/alert-template';
+import { renderAlertEmail } from './templates/render-alert-email';
+
+export interface AlertClip {
+  /** A file on disk (streamed into the e-mail) or bytes in memory. */
+  path?: string;
+  data?: Buffer;
+  /** Size in bytes; read from the file when absent. */
+  sizeBytes?: number;
+  filename?: string;
+  contentType?: string;
+}
+
+export interface AlertInput {
+  /** Idempotency key (incident id): one e-mail per key, however often send() is retried. */
+  alertKey: string;
+  /** Tenant: the duplicate-scene cooldown is per client and camera. */
+  clientKey: string;
+  to: string;
+  clientName?: string;
+  cameraName: string;
+  riskLevel: RiskLevel;
+  incidentType: IncidentType;
+  analysis: string;
+  detailedAnalysis?: string;
+  language: AlertLanguage;
+  occurredAt: Date;
+  /** Incident frames (JPEG/PNG): the thumbnail and the perceptual hashes come from them. */
+  frames: Buffer[];
+  clip?: AlertClip;
+  /** The private, signed link to the clip's page; always in the e-mail when given. */
+  videoLink?: { url: string; expiresAt: Date };
+  timeZone?: string;
+}
+
+export interface AlertOutcome {
+  alertId: string;
+  status: AlertStatus;
+  to: string;
+  /** Send attempts recorded for this key (this one included). */
+  attempts: number;
+  messageId?: string;
+  clipAttached: boolean;
+  suppressedReason?: string;
+  duplicateOf?: string;
+  /** True when this call sent nothing because the key was already delivered or suppressed earlier. */
+  replayed: boolean;
+  videoUrl?: string;
+  videoExpiresAt?: string;
+}
+
+export interface AlertServiceOptions {
+  mailer: MailTransport;
+  ledger: AlertLedger;
+  image: ImageAdapter;
+  /** EMAIL_FROM */
+  from: string;
+  log?: Logger;
+  /** Same scene, same client and camera within this window → suppressed (default 60 s). */
+  cooldownMs?: number;
+  /** dHash bits that may differ for two frames to count as the same scene (default 10 of 64). */
+  sceneDistance?: number;
+  /** Largest clip attached, in raw bytes (base64 adds a third on the wire; default 15 MB ≈ 20 MB encoded). */
+  maxClipBytes?: number;
+  /** How long a claim holds before another sender may take over a crashed send (default 2 min). */
+  claimLeaseMs?: number;
+}
+
+const THUMBNAIL_CID = 'vigint-thumbnail';
+
+/** Up to three frames stand for the scene: first, middle and last. */
+function sceneFrames(frames: Buffer[]): Buffer[] {
+  if (frames.length <= 3) return frames;
+  return [frames[0]!, frames[Math.floor(frames.length / 2)]!, frames[frames.length - 1]!];
+}
+
+/**
+ * Composes and sends alert e-mails: idempotent per alertKey (through the ledger), duplicate scenes
+ * suppressed by perceptual hash within the cooldown, clip attached when it fits, link always.
+ */
+export class AlertService {
+  private readonly log: Logger;
+  private readonly cooldownMs: number;
+  private readonly sceneDistance: number;
+  private readonly maxClipBytes: number;
+  private readonly leaseMs: number;
+
+  constructor(private readonly options: AlertServiceOptions) {
+    this.log = (options.log ?? silentLogger).child({ module: 'alert' });
+    this.cooldownMs = options.cooldownMs ?? 60_000;
+    this.sceneDistance = options.sceneDistance ?? 10;
+    this.maxClipBytes = options.maxClipBytes ?? 15 * 1024 * 1024;
+    this.leaseMs = options.claimLeaseMs ?? 120_000;
+  }
+
+  async send(input: AlertInput): Promise<AlertOutcome> {
+    const { ledger, image } = this.options;
+    const log = this.log.child({ alertKey: input.alertKey, camera: input.cameraName });
+    const frames = sceneFrames(input.frames);
+    const sceneHashes = await Promise.all(frames.map((f) => image.perceptualHash(f)));
+
+    const claim = await ledger.claim(
+      {
+        alertKey: input.alertKey,
+        clientKey: input.clientKey,
+        camera: input.cameraName,
+        to: input.to,
+        occurredAt: input.occurredAt,
+        sceneHashes,
+      },
+      this.leaseMs,
+    );
+    if (!claim.claimed) {
+      log.info({ state: claim.record.state }, 'alert already handled, not sending again');
+      return this.outcomeFromRecord(input, claim.record);
+    }
+
+    const duplicate = await this.findDuplicate(input, sceneHashes);
+    if (duplicate) {
+      const reason = `same scene as alert ${duplicate.alertKey} within ${Math.round(this.cooldownMs / 1000)} s`;
+      await ledger.markSuppressed(input.alertKey, { reason, duplicateOf: duplicate.alertKey });
+      log.info({ duplicateOf: duplicate.alertKey }, 'alert suppressed: duplicate scene');
+      return {
+        ...this.base(input, claim.record.attempts, false),
+        status: AlertStatus.Suppressed,
+        suppressedReason: reason,
+        duplicateOf: duplicate.alertKey,
+      };
+    }
+
+    let clipAttached = false;
+    try {
+      const { message, clipAttached: attached } = await this.compose(input);
+      clipAttached = attached;
+      const result = await this.options.mailer.send(message);
+      await ledger.markSent(input.alertKey, { messageId: result.messageId, sentAt: new Date() });
+      log.info(
+        { attempts: claim.record.attempts, clipAttached, transport: this.options.mailer.kind },
+        'alert delivered',
+      );
+      return {
+        ...this.base(input, claim.record.attempts, clipAttached),
+        status: AlertStatus.Delivered,
+        messageId: result.messageId,
+      };
+    } catch (err) {
+      // Release the claim: nothing was sent, so the retry must send (once).
+      const msg = err instanceof Error ? err.message : String(err);
+      await ledger
+        .markFailed(input.alertKey, msg)
+        .catch((e: unknown) => log.error({ err: e }, 'could not record the failed alert'));
+      log.warn(
+        { attempts: claim.record.attempts, code: isAppError(err) ? err.code : undefined },
+        'alert delivery failed',
+      );
+      if (isAppError(err) && err.code !== ErrorCode.MailDeliveryFailed) throw err;
+      throw new AppError(ErrorCode.MailDeliveryFailed, msg, {
+        cause: err,
+        details: {
+          ...((isAppError(err) && (err.details as object)) || {}),
+          attempts: claim.record.attempts,
+          alertKey: input.alertKey,
+        },
+      });
+    }
+  }
+
+  private async findDuplicate(input: AlertInput, hashes: string[]): Promise<AlertRecord | undefined> {
+    if (hashes.length === 0 || this.cooldownMs <= 0) return undefined;
+    const since = new Date(input.occurredAt.getTime() - this.cooldownMs);
+    const recent = await this.options.ledger.findRecent(input.clientKey, input.cameraName, since);
+    return recent.find(
+      (r) =>
+        r.alertKey !== input.alertKey &&
+        r.occurredAt.getTime() <= input.occurredAt.getTime() + this.cooldownMs &&
+        r.sceneHashes.some((a) => hashes.some((b) => hammingDistance(a, b) <= this.sceneDistance)),
+    );
+  }
+
+  private async compose(input: AlertInput) {
+    const attachments: MailAttachment[] = [];
+    let thumbnailCid: string | undefined;
+    const thumbSource = input.frames[Math.floor(input.frames.length / 2)];
+    if (thumbSource) {
+      attachments.push({
+        filename: 'thumbnail.jpg',
+        content: await this.options.image.thumbnail(thumbSource, { width: 480 }),
+        cid: THUMBNAIL_CID,
+        contentType: 'image/jpeg',
+      });
+      thumbnailCid = THUMBNAIL_CID;
+    }
+    let clipAttached = false;
+    let clipTooLarge = false;
+    if (input.clip) {
+      const size =
+        input.clip.sizeBytes ?? input.clip.data?.length ?? (input.clip.path ? (await stat(input.clip.path)).size : 0);
+      if (size > 0 && size <= this.maxClipBytes) {
+        attachments.push({
+          filename: input.clip.filename ?? 'incident.mp4',
+          contentType: input.clip.contentType ?? 'video/mp4',
+          ...(input.clip.data ? { content: input.clip.data } : { path: input.clip.path }),
+        });
+        clipAttached = true;
+      } else {
+        clipTooLarge = size > this.maxClipBytes;
+      }
+    }
+    const rendered = renderAlertEmail(
+      {
+        template: AlertTemplate.Incident,
+        data: {
+          cameraName: input.cameraName,
+          incidentType: input.incidentType,
+          riskLevel: input.riskLevel,
+          occurredAt: input.occurredAt,
+          analysis: input.analysis,
+          detailedAnalysis: input.detailedAnalysis,
+          clientName: input.clientName,
+          thumbnailCid,
+          clipAttached,
+          clipTooLarge,
+          videoLink: input.videoLink,
+          timeZone: input.timeZone,
+        },
+      },
+      input.language,
+    );
+    const safeKey = input.alertKey.replace(/[^A-Za-z0-9._-]/g, '_');
+    return {
+      clipAttached,
+      message: {
+        from: this.options.from,
+        to: input.to,
+        ...rendered,
+        attachments,
+        // Derived from the key: should a send ever be repeated, mail clients thread it as the same message.
+        messageId: `<alert-${safeKey}@vigint>`,
+        headers: { 'X-Vigint-Alert-Id': safeKey },
+      },
+    };
+  }
+
+  private base(input: AlertInput, attempts: number, clipAttached: boolean) {
+    return {
+      alertId: input.alertKey,
+      to: input.to,
+      attempts,
+      clipAttached,
+      replayed: false,
+      ...(input.videoLink
+        ? { videoUrl: input.videoLink.url, videoExpiresAt: input.videoLink.expiresAt.toISOString() }
+        : {}),
+    };
+  }
+
+  private outcomeFromRecord(input: AlertInput, record: AlertRecord): AlertOutcome {
+    const base = { ...this.base(input, record.attempts, false), replayed: true };
+    switch (record.state) {
+      case AlertLedgerState.Sent:
+        return { ...base, status: AlertStatus.Delivered, messageId: record.messageId };
+      case AlertLedgerState.Suppressed:
+        return {
+          ...base,
+          status: AlertStatus.Suppressed,
+          suppressedReason: record.reason,
+          duplicateOf: record.duplicateOf,
+        };
+      default:
+        // Another sender holds a live claim on this key: it will deliver (or release the claim on failure).
+        return {
+          ...base,
+          status: AlertStatus.Suppressed,
+          suppressedReason: 'another send of this alert is in progress',
+        };
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MemoryAlertLedger, type AlertClaim, type AlertRecord, type ClaimResult } from './alert-ledger';
+
+const FILE = 'alert-ledger.json';
+/** Records older than this are dropped on write: far beyond any cooldown or job retry. */
+const KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+
+type Stored = Omit<AlertRecord, 'occurredAt' | 'leaseUntil' | 'sentAt'> & {
+  occurredAt: string;
+  leaseUntil?: string;
+  sentAt?: string;
+};
+
+/**
+ * Local mode's ledger: the memory ledger, saved to one JSON file (temp file + rename) after every change,
+ * so a restarted edge agent still knows what it sent. One process per folder.
+ */
+export class FileAlertLedger extends MemoryAlertLedger {
+  private readonly file: string;
+  private loaded: Promise<void> | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly dir: string) {
+    super();
+    this.file = join(dir, FILE);
+  }
+
+  override async claim(claim: AlertClaim, leaseMs: number, now?: Date): Promise<ClaimResult> {
+    await this.load();
+    return super.claim(claim, leaseMs, now);
+  }
+
+  override async markSent(alertKey: string, result: { messageId: string; sentAt: Date }): Promise<void> {
+    await this.load();
+    return super.markSent(alertKey, result);
+  }
+
+  override async markFailed(alertKey: string, error: string): Promise<void> {
+    await this.load();
+    return super.markFailed(alertKey, error);
+  }
+
+  override async markSuppressed(alertKey: string, result: { reason: string; duplicateOf?: string }): Promise<void> {
+    await this.load();
+    return super.markSuppressed(alertKey, result);
+  }
+
+  override async findRecent(clientKey: string, camera: string, since: Date): Promise<AlertRecord[]> {
+    await this.load();
+    return super.findRecent(clientKey, camera, since);
+  }
+
+  override async get(alertKey: string): Promise<AlertRecord | undefined> {
+    await this.load();
+    return super.get(alertKey);
+  }
+
+  private load(): Promise<void> {
+    this.loaded ??= (async () => {
+      let raw: string;
+      try {
+        raw = await readFile(this.file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const s of JSON.parse(raw) as Stored[]) {
+        this.records.set(s.alertKey, {
+          ...s,
+          occurredAt: new Date(s.occurredAt),
+          leaseUntil: s.leaseUntil ? new Date(s.leaseUntil) : undefined,
+          sentAt: s.sentAt ? new Date(s.sentAt) : undefined,
+        });
+      }
+    })();
+    return this.loaded;
+  }
+
+  protected override persist(): Promise<void> {
+    // Writes are chained: each one saves the state at its turn, the last one wins with the latest state.
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        const cutoff = Date.now() - KEEP_MS;
+        for (const [key, r] of this.records) if (r.occurredAt.getTime() < cutoff) this.records.delete(key);
+        await mkdir(this.dir, { recursive: true });
+        const tmp = `${this.file}.${process.pid}.tmp`;
+        await writeFile(tmp, JSON.stringify([...this.records.values()], null, 1));
+        await rename(tmp, this.file);
+      });
+    return this.writing;
+  }
+}

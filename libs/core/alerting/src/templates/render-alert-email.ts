@@ -1,0 +1,135 @@
+import { AlertLanguage } from '@vigint/contracts';
+import {
+  AlertTemplate,
+  type AlertMessages,
+  type AlertTemplateData,
+  type IncidentAlertData,
+  type RenderedMail,
+  type TestMailData,
+} from './alert-template';
+import { html } from './html';
+import { EN } from './messages.en';
+import { FR } from './messages.fr';
+
+const MESSAGES: Record<AlertLanguage, AlertMessages> = { [AlertLanguage.En]: EN, [AlertLanguage.Fr]: FR };
+
+function formatTime(m: AlertMessages, when: Date, timeZone = 'UTC'): string {
+  return new Intl.DateTimeFormat(m.locale, {
+    dateStyle: 'long',
+    timeStyle: 'medium',
+    timeZone,
+    timeZoneName: 'short',
+  }).format(when);
+}
+
+// Header lines of e-mail clients: no CR/LF from camera names or AI text in a subject.
+const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
+
+function incident(m: AlertMessages, d: IncidentAlertData): RenderedMail {
+  const type = m.incidentTypes[d.incidentType];
+  const risk = m.riskLevels[d.riskLevel];
+  const time = formatTime(m, d.occurredAt, d.timeZone);
+  const clipLine = d.clipAttached ? m.clipAttached : d.clipTooLarge ? m.clipTooLarge : d.videoLink ? '' : m.noClip;
+  const expires = d.videoLink ? formatTime(m, d.videoLink.expiresAt, d.timeZone) : '';
+  const rows: [string, string][] = [
+    [m.labels.camera, d.cameraName],
+    [m.labels.time, time],
+    [m.labels.type, type],
+    [m.labels.risk, risk],
+  ];
+  const detailed = d.detailedAnalysis && d.detailedAnalysis !== d.analysis ? d.detailedAnalysis : undefined;
+
+  const body = html`<!doctype html>
+    <html lang="${m.language}">
+      <head>
+        <meta charset="utf-8" />
+        <title>${m.heading(type)}</title>
+      </head>
+      <body style="font-family:Arial,Helvetica,sans-serif;color:#222;max-width:640px;margin:0 auto;padding:16px">
+        <h1 style="font-size:20px;color:#b00020">${m.heading(type)}</h1>
+        <p>${m.greeting(d.clientName)}</p>
+        <p>${m.intro}</p>
+        <table style="border-collapse:collapse;margin:12px 0">
+          ${rows.map(
+            ([k, v]) =>
+              html`<tr>
+                <th style="text-align:left;padding:4px 12px 4px 0">${k}</th>
+                <td style="padding:4px 0">${v}</td>
+              </tr> `,
+          )}
+        </table>
+        ${d.thumbnailCid ? html`<p><img src="cid:${d.thumbnailCid}" alt="${m.heading(type)}" style="max-width:100%;border:1px solid #ccc" /></p>` : ''}
+        <h2 style="font-size:16px">${m.labels.analysis}</h2>
+        <p style="white-space:pre-wrap">${d.analysis}</p>
+        ${
+          detailed
+            ? html`<h2 style="font-size:16px">${m.labels.detailed}</h2>
+                <p style="white-space:pre-wrap">${detailed}</p>`
+            : ''
+        }
+        ${clipLine ? html`<p>${clipLine}</p>` : ''}
+        ${
+          d.videoLink
+            ? html`<p>${m.linkIntro(expires)}</p>
+                <p>
+                  <a
+                    href="${d.videoLink.url}"
+                    style="display:inline-block;padding:10px 16px;background:#1a73e8;color:#fff;text-decoration:none;border-radius:4px"
+                    >${m.linkButton}</a
+                  >
+                </p>
+                <p style="font-size:12px;color:#666">${d.videoLink.url}</p>`
+            : ''
+        }
+        <hr />
+        <p style="font-size:12px;color:#666">${m.footer}</p>
+      </body>
+    </html>`;
+
+  const text = [
+    m.heading(type),
+    '',
+    m.greeting(d.clientName),
+    m.intro,
+    '',
+    ...rows.map(([k, v]) => `${k}: ${v}`),
+    '',
+    `${m.labels.analysis}:`,
+    d.analysis,
+    ...(detailed ? ['', `${m.labels.detailed}:`, detailed] : []),
+    ...(clipLine ? ['', clipLine] : []),
+    ...(d.videoLink ? ['', m.linkIntro(expires), d.videoLink.url] : []),
+    '',
+    '--',
+    m.footer,
+    '',
+  ].join('\n');
+
+  return { subject: oneLine(m.subject(risk, type, d.cameraName)), html: body.value, text };
+}
+
+function test(m: AlertMessages, d: TestMailData): RenderedMail {
+  const when = formatTime(m, d.sentAt, d.timeZone);
+  const body = html`<!doctype html>
+    <html lang="${m.language}">
+      <head>
+        <meta charset="utf-8" />
+      </head>
+      <body>
+        <p>${m.greeting(d.clientName)}</p>
+        <p>${m.testBody(when)}</p>
+      </body>
+    </html>`;
+  return { subject: m.testSubject, html: body.value, text: `${m.greeting(d.clientName)}\n\n${m.testBody(when)}\n` };
+}
+
+/** Subject, HTML and text of an e-mail, in the client's language (English when unknown). */
+export function renderAlertEmail(input: AlertTemplateData, language: AlertLanguage): RenderedMail {
+  const m = MESSAGES[language] ?? EN;
+  switch (input.template) {
+    case AlertTemplate.Incident:
+      return incident(m, input.data);
+    case AlertTemplate.Test:
+      return test(m, input.data);
+  }
+}
