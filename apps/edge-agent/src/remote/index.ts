@@ -1,0 +1,2 @@
+export * from './disk-outbox';
+export * from './remote-backend';

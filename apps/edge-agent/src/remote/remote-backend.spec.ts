@@ -1,0 +1,225 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VigintClient } from '@vigint/api-client';
+import {
+  AlertLanguage,
+  BufferType,
+  IncidentType,
+  RiskLevel,
+  type AnalysisResult,
+  type Polygon,
+} from '@vigint/contracts';
+import { ImageAdapter } from '@vigint/image';
+import type { DeliveryResult, Incident } from '../backend';
+import { FakeGateway } from './fake-gateway.testing';
+import { RemoteBackend, type RemoteBackendOptions } from './remote-backend';
+
+let dir: string;
+let gw: FakeGateway;
+const backends: RemoteBackend[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vigint-remote-'));
+  gw = new FakeGateway();
+  await gw.start();
+});
+
+afterEach(async () => {
+  await Promise.all(backends.splice(0).map((b) => b.close()));
+  await gw.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function open(extra: Partial<RemoteBackendOptions> = {}): Promise<RemoteBackend> {
+  const client = new VigintClient({
+    baseUrl: gw.url,
+    apiKey: 'test-key',
+    timeoutMs: 2000,
+    backoff: { baseDelayMs: 5, maxDelayMs: 20 },
+  });
+  const backend = await RemoteBackend.open({
+    client,
+    baseUrl: gw.url,
+    outboxDir: join(dir, 'outbox'),
+    image: new ImageAdapter(),
+    replayBaseDelayMs: 20,
+    replayMaxDelayMs: 80,
+    drainTimeoutMs: 2000,
+    ...extra,
+  });
+  backends.push(backend);
+  return backend;
+}
+
+const ANALYSIS: AnalysisResult = {
+  has_security_incident: true,
+  incident_detected: true,
+  incident: true,
+  incident_type: IncidentType.Intrusion,
+  risk_level: RiskLevel.High,
+  analysis: 'A person climbs the fence.',
+  description: 'A person climbs the fence.',
+  confidence: 0.9,
+  frame_count: 3,
+  frame_indexes: [1],
+  model: 'fake',
+  offline: false,
+  token_usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  ai_calls: [],
+};
+
+function incident(n: number): Incident {
+  const startedAt = new Date(1_700_000_000_000 + n * 1000);
+  return {
+    idempotencyKey: `cam-1-${startedAt.getTime()}`,
+    cameraId: 'cam-1',
+    cameraName: 'Front door',
+    startedAt,
+    endedAt: startedAt,
+    detectedAt: startedAt,
+    riskLevel: RiskLevel.High,
+    analysis: ANALYSIS,
+    masks: [],
+    language: AlertLanguage.En,
+  };
+}
+
+async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('RemoteBackend', () => {
+  it('blacks out masked zones and shrinks frames before they leave for analysis', async () => {
+    const white = await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#ffffff' } })
+      .jpeg()
+      .toBuffer();
+    const backend = await open();
+    const leftHalf: Polygon = [
+      [0, 0],
+      [0.5, 0],
+      [0.5, 1],
+      [0, 1],
+    ];
+    const result = await backend.analyze({
+      cameraId: 'cam-1',
+      cameraName: 'Front door',
+      frames: [white, white],
+      bufferType: BufferType.Short,
+      language: AlertLanguage.En,
+      masks: [leftHalf],
+    });
+    expect(result).toMatchObject({ has_security_incident: false, risk_level: 'NONE' });
+    expect(result).not.toHaveProperty('success');
+    const form = gw.analyzeBodies[0]!;
+    expect(form.get('buffer_type')).toBe('short');
+    expect(form.get('camera_name')).toBe('Front door');
+    const sent = form.getAll('frames') as File[];
+    expect(sent).toHaveLength(2);
+    const { data, info } = await sharp(Buffer.from(await sent[0]!.arrayBuffer()))
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect(Math.max(info.width, info.height)).toBeLessThanOrEqual(768);
+    const at = (x: number, y: number) => data[y * info.width + x]!;
+    expect(at(Math.round(info.width * 0.25), Math.round(info.height / 2))).toBeLessThan(30); // masked: black
+    expect(at(Math.round(info.width * 0.75), Math.round(info.height / 2))).toBeGreaterThan(220); // open: white
+  });
+
+  it('falls back to a local analysis when the gateway is unreachable, if given one', async () => {
+    await gw.stop();
+    const backend = await open({
+      fallbackAnalyze: async () => ({ ...ANALYSIS, offline: true, model: 'offline' }),
+    });
+    const white = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#fff' } })
+      .jpeg()
+      .toBuffer();
+    const req = {
+      cameraId: 'c',
+      cameraName: 'c',
+      frames: [white],
+      bufferType: BufferType.Short,
+      language: AlertLanguage.En,
+      masks: [],
+    };
+    expect(await backend.analyze(req)).toMatchObject({ offline: true });
+    const strict = await open({ outboxDir: join(dir, 'outbox2') });
+    await expect(strict.analyze(req)).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', kind: 'network' });
+  });
+
+  it('delivers an incident with its clip and idempotency key, and reports where it went', async () => {
+    const backend = await open();
+    const clipFile = join(dir, 'clip.mp4');
+    await writeFile(clipFile, Buffer.alloc(50_000, 1));
+    const out = await backend.deliver(incident(1), clipFile);
+    expect(out).toMatchObject({ status: 'sent', clipBytes: 50_000, messageId: '<cam-1-1700000001000@fake>' });
+    expect(out.destination).toBe(`gateway:${gw.url} → owner@example.com`);
+    expect(gw.mails).toHaveLength(1);
+    expect(gw.mails[0]).toMatchObject({
+      key: 'cam-1-1700000001000',
+      clientId: 'Front door',
+      clipName: 'cam-1-1700000001000.mp4',
+    });
+    expect(gw.mails[0]!.clip!.length).toBe(50_000);
+  });
+
+  it('queues incidents while the gateway is down and replays them in order when it returns', async () => {
+    await gw.stop();
+    const replayed: Array<[string, DeliveryResult]> = [];
+    const backend = await open({ onDelivered: (key, r) => replayed.push([key, r]) });
+    for (let n = 1; n <= 3; n++) {
+      const clipFile = join(dir, `clip-${n}.mp4`);
+      await writeFile(clipFile, `clip ${n}`);
+      const out = await backend.deliver(incident(n), clipFile);
+      expect(out.status).toBe('queued');
+      expect(out.destination).toMatch(/^outbox:.*pending/);
+      await rm(clipFile);
+    }
+    const offline = await backend.notify({
+      kind: 'camera_offline',
+      cameraId: 'cam-1',
+      cameraName: 'Front door',
+      at: new Date(),
+      seconds: 60,
+      idempotencyKey: 'cam-1-offline-1',
+    });
+    expect(offline.status).toBe('queued');
+    expect(backend.pending).toBe(4);
+    expect(backend.describe()).toContain('4 pending');
+
+    await gw.start();
+    await waitFor(() => replayed.length === 4);
+    expect(gw.mails.map((m) => [m.key, m.clip?.toString()])).toEqual([
+      ['cam-1-1700000001000', 'clip 1'],
+      ['cam-1-1700000002000', 'clip 2'],
+      ['cam-1-1700000003000', 'clip 3'],
+      ['cam-1-offline-1', undefined],
+    ]);
+    expect(gw.mails[3]!.analysis).toContain('has sent no frames for 60 s');
+    expect(replayed.map(([, r]) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+    expect(await readdir(join(dir, 'outbox', 'pending'))).toEqual([]);
+  });
+
+  it('close() leaves undelivered alerts on disk; the next start sends them once', async () => {
+    await gw.stop();
+    const first = await open({ drainTimeoutMs: 50 });
+    const clipFile = join(dir, 'clip.mp4');
+    await writeFile(clipFile, 'clip');
+    await first.deliver(incident(1), clipFile);
+    await first.close();
+    backends.splice(backends.indexOf(first), 1);
+    expect(await readdir(join(dir, 'outbox', 'pending'))).toHaveLength(1);
+
+    await gw.start();
+    const second = await open();
+    await second.close(); // drains
+    expect(gw.mails.map((m) => m.key)).toEqual(['cam-1-1700000001000']);
+    expect(await readdir(join(dir, 'outbox', 'pending'))).toEqual([]);
+  });
+});

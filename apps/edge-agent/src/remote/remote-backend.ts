@@ -1,0 +1,240 @@
+import {
+  fileBlob,
+  isApiError,
+  VigintClient,
+  type AlertInput,
+  type ApiError,
+  type VigintClientOptions,
+} from '@vigint/api-client';
+import { IncidentType, RiskLevel, type AlertReply, type AnalysisResult } from '@vigint/contracts';
+import type { ImageAdapter } from '@vigint/image';
+import { redactUrl, silentLogger, type Logger } from '@vigint/logger';
+import type {
+  AnalyzeRequest,
+  CameraNotice,
+  DeliveryResult,
+  DeliveryStatus,
+  Incident,
+  IncidentBackend,
+} from '../backend';
+import { DiskOutbox, type OutboxEntry, type OutboxOutcome } from './disk-outbox';
+
+/** The alert fields kept in an outbox entry (the clip is the entry's file). */
+export interface RemoteAlertPayload {
+  alert: Omit<AlertInput, 'video_data'>;
+}
+
+export interface RemoteBackendOptions {
+  client: VigintClient;
+  /** For start-up lines and delivery destinations (shown redacted). */
+  baseUrl: string;
+  /** Outbox folder: `pending/`, `rejected/`, `tmp/` are made inside it. */
+  outboxDir: string;
+  /** Applies privacy masks and shrinks frames before they leave the agent (ImageAdapter). */
+  image: Pick<ImageAdapter, 'toAiJpeg'>;
+  log?: Logger;
+  /**
+   * Used when the gateway cannot be reached for an analysis (e.g. the offline analyzer of @vigint/alerting), so a
+   * gateway outage still opens incidents, which then wait in the outbox. Absent: analyze() throws the ApiError.
+   */
+  fallbackAnalyze?(req: AnalyzeRequest, err: ApiError): Promise<AnalysisResult>;
+  /** Client retries per alert attempt; the outbox does the long-term retrying. Default 1. */
+  sendRetries?: number;
+  /** Outbox replay backoff. */
+  replayBaseDelayMs?: number;
+  replayMaxDelayMs?: number;
+  /** How long close() waits for the outbox to empty. Default 10 s. */
+  drainTimeoutMs?: number;
+  /** Every alert that leaves the outbox (sent or rejected), including replays after an outage or a restart. */
+  onDelivered?(idempotencyKey: string, result: DeliveryResult): void;
+  /** Long side of the JPEGs sent for analysis. Default 768. */
+  aiMaxSide?: number;
+}
+
+/**
+ * Distributed mode: the gateway analyses (screening, then confirming on a hit, in the worker) and mails the alert.
+ * Every alert goes through a disk outbox, so an unreachable gateway delays alerts instead of losing them.
+ */
+export class RemoteBackend implements IncidentBackend {
+  readonly mode = 'remote' as const;
+  private readonly outbox: DiskOutbox<RemoteAlertPayload, AlertReply>;
+  private readonly log: Logger;
+
+  private constructor(private readonly opts: RemoteBackendOptions) {
+    this.log = (opts.log ?? silentLogger).child({ module: 'remote-backend' });
+    this.outbox = new DiskOutbox<RemoteAlertPayload, AlertReply>({
+      dir: opts.outboxDir,
+      log: opts.log,
+      baseDelayMs: opts.replayBaseDelayMs,
+      maxDelayMs: opts.replayMaxDelayMs,
+      send: (entry, signal) => this.sendEntry(entry, signal),
+      probe: (signal) => opts.client.healthCheck({ signal, retries: 0 }),
+      onSettled: (outcome) => opts.onDelivered?.(outcome.entry.idempotencyKey, this.toDelivery(outcome)),
+    });
+  }
+
+  /** Opens the outbox and starts replaying what an earlier run left in it. */
+  static async open(opts: RemoteBackendOptions): Promise<RemoteBackend> {
+    const backend = new RemoteBackend(opts);
+    const pending = await backend.outbox.open();
+    if (pending > 0)
+      backend.log.info({ pending, dir: opts.outboxDir }, 'alerts from an earlier run are waiting in the outbox');
+    return backend;
+  }
+
+  describe(): string {
+    const pending = this.outbox.size;
+    return `remote (gateway ${redactUrl(this.opts.baseUrl)}, outbox ${this.opts.outboxDir}${pending ? `, ${pending} pending` : ''})`;
+  }
+
+  /** Alerts waiting on disk for the gateway. */
+  get pending(): number {
+    return this.outbox.size;
+  }
+
+  async analyze(req: AnalyzeRequest): Promise<AnalysisResult> {
+    const maxSide = this.opts.aiMaxSide ?? 768;
+    // Masks go on before any byte leaves the agent; shrinking here also keeps uploads small.
+    const frames = await Promise.all(
+      req.frames.map(async (f) => (await this.opts.image.toAiJpeg(f, { masks: req.masks, maxSide })).data),
+    );
+    try {
+      const reply = await this.opts.client.analyzeFrame(
+        {
+          frames,
+          frame_count: frames.length,
+          buffer_type: req.bufferType,
+          language: req.language,
+          camera_name: req.cameraName,
+        },
+        { signal: req.signal },
+      );
+      const { success: _success, job_id: _job, ...result } = reply;
+      return result;
+    } catch (err) {
+      if (isApiError(err) && err.transient && this.opts.fallbackAnalyze) {
+        this.log.warn(
+          { cameraId: req.cameraId, code: err.code, status: err.status },
+          'gateway unreachable, analysing locally',
+        );
+        return this.opts.fallbackAnalyze(req, err);
+      }
+      throw err;
+    }
+  }
+
+  async deliver(incident: Incident, clipFile: string): Promise<DeliveryResult> {
+    const a = incident.analysis;
+    const alert: RemoteAlertPayload['alert'] = {
+      analysis: a.analysis || a.description,
+      risk_level: incident.riskLevel,
+      incident_type: a.incident_type,
+      client_id: incident.cameraName,
+      use_server_buffer: false,
+      video_filename: `${incident.idempotencyKey}.mp4`,
+      frame_count: a.frame_count,
+      detailed_analysis: a.detailed_analysis ?? null,
+      language: incident.language,
+    };
+    const outcome = await this.outbox.submit({
+      idempotencyKey: incident.idempotencyKey,
+      kind: 'incident',
+      payload: { alert },
+      file: clipFile,
+    });
+    return this.toDelivery(outcome);
+  }
+
+  async notify(notice: CameraNotice): Promise<DeliveryResult> {
+    const offline = notice.kind === 'camera_offline';
+    const text = offline
+      ? `Camera "${notice.cameraName}" has sent no frames for ${Math.round(notice.seconds)} s (since ${notice.at.toISOString()}).`
+      : `Camera "${notice.cameraName}" is back online after ${Math.round(notice.seconds)} s.`;
+    const outcome = await this.outbox.submit({
+      idempotencyKey: notice.idempotencyKey,
+      kind: notice.kind,
+      payload: {
+        alert: {
+          analysis: text,
+          risk_level: offline ? RiskLevel.Medium : RiskLevel.Low,
+          incident_type: IncidentType.Other,
+          client_id: notice.cameraName,
+          use_server_buffer: false,
+        },
+      },
+    });
+    return this.toDelivery(outcome);
+  }
+
+  /** Gives the outbox `drainTimeoutMs` to empty; what is left stays on disk and is replayed at the next start. */
+  async close(): Promise<void> {
+    const left = await this.outbox.drain(this.opts.drainTimeoutMs ?? 10_000);
+    if (left > 0)
+      this.log.warn({ pending: left, dir: this.opts.outboxDir }, 'alerts left in the outbox for the next start');
+    await this.outbox.close();
+  }
+
+  private async sendEntry(entry: OutboxEntry<RemoteAlertPayload>, signal: AbortSignal): Promise<AlertReply> {
+    const video = entry.file ? await fileBlob(entry.file, 'video/mp4') : undefined;
+    return this.opts.client.sendSecurityAlert(
+      { ...entry.payload.alert, video_data: video },
+      { idempotencyKey: entry.idempotencyKey, retries: this.opts.sendRetries ?? 1, signal },
+    );
+  }
+
+  private toDelivery(outcome: OutboxOutcome<RemoteAlertPayload, AlertReply>): DeliveryResult {
+    const gateway = `gateway:${redactUrl(this.opts.baseUrl)}`;
+    if (outcome.status === 'queued') {
+      return { status: 'queued', destination: `outbox:${outcome.entry.dir}`, detail: errorText(outcome.error) };
+    }
+    if (outcome.status === 'rejected') {
+      return { status: 'failed', destination: `outbox:${outcome.entry.dir}`, detail: errorText(outcome.error) };
+    }
+    const r = outcome.result;
+    return {
+      status: deliveryStatus(r),
+      destination: r.to ? `${gateway} → ${r.to}` : gateway,
+      messageId: r.email_delivery?.message_id ?? r.alert_id ?? undefined,
+      detail: r.error ?? r.email_delivery?.suppressed_reason,
+      clipBytes: outcome.entry.fileBytes,
+    };
+  }
+}
+
+function deliveryStatus(r: AlertReply): DeliveryStatus {
+  switch (r.status) {
+    case 'delivered':
+      return 'sent';
+    case 'suppressed':
+      return /duplicate|idempot/i.test(r.email_delivery?.suppressed_reason ?? '') ? 'duplicate' : 'suppressed';
+    case 'queued':
+      return 'queued';
+    default:
+      return r.success ? 'sent' : 'failed';
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export interface CreateRemoteBackendOptions
+  extends
+    Omit<RemoteBackendOptions, 'client' | 'baseUrl'>,
+    Pick<VigintClientOptions, 'timeoutMs' | 'retries' | 'userAgent'> {
+  apiServerUrl: string;
+  apiKey: string;
+}
+
+/** main.ts's one call for distributed mode: the client and the backend, outbox opened and replaying. */
+export function createRemoteBackend(opts: CreateRemoteBackendOptions): Promise<RemoteBackend> {
+  const client = new VigintClient({
+    baseUrl: opts.apiServerUrl,
+    apiKey: opts.apiKey,
+    timeoutMs: opts.timeoutMs,
+    retries: opts.retries,
+    userAgent: opts.userAgent ?? 'vigint-edge-agent',
+    log: opts.log,
+  });
+  return RemoteBackend.open({ ...opts, client, baseUrl: opts.apiServerUrl });
+}
