@@ -169,27 +169,43 @@ export function remuxFaststartArgs(inFile: string, outFile: string): string[] {
 }
 
 /**
- * Cuts [startTime, endTime] (seconds from the start of the first listed segment) out of recorded
- * segments by stream copy: no decode, no encode. Input seeking lands on the keyframe at or before
- * `startTime`, so the clip may begin slightly early; that only adds pre-roll.
+ * Joins recorded segments by stream copy (concat demuxer) into one Matroska file: no decode, no encode.
+ * Matroska accepts whatever the segments hold (H.264/H.265, AAC/PCM/Opus) and takes timestamps as they come.
  */
-export function concatCopyArgs(plan: {
-  listFile: string;
-  startTime: number;
-  endTime: number;
-  outFile: string;
-}): string[] {
+export function concatCopyArgs(plan: { listFile: string; outFile: string }): string[] {
   return [
     '-f',
     'concat',
     '-safe',
     '0',
+    '-i',
+    plan.listFile,
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a:0?',
+    '-c',
+    'copy',
+    '-f',
+    'matroska',
+    plan.outFile,
+  ];
+}
+
+/**
+ * Cuts [startTime, endTime] (seconds) out of one file by stream copy into a faststart mp4. Input
+ * seeking lands on the keyframe at or before `startTime`, so the clip may begin slightly early: that
+ * only adds pre-roll, and the clip starts on a decodable frame. (The concat demuxer itself does not
+ * seek inside its list, hence the join first.)
+ */
+export function cutCopyArgs(plan: { inFile: string; startTime: number; endTime: number; outFile: string }): string[] {
+  return [
     '-ss',
     plan.startTime.toFixed(3),
     '-to',
     plan.endTime.toFixed(3),
     '-i',
-    plan.listFile,
+    plan.inFile,
     '-map',
     '0:v:0',
     '-map',

@@ -1,1 +1,3 @@
-export {};
+export * from './clip-plan';
+export * from './clip.service';
+export * from './size-budget';
