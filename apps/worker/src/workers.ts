@@ -1,0 +1,153 @@
+import { AlertService, AnalysisService } from '@vigint/alerting';
+import { ClipService, emailBudgetBytes } from '@vigint/clip';
+import { JobName, QueueName } from '@vigint/contracts';
+import { createDb, type Db } from '@vigint/db';
+import { FfmpegAdapter } from '@vigint/ffmpeg';
+import { GeminiAdapter } from '@vigint/gemini';
+import { ImageAdapter } from '@vigint/image';
+import type { Logger } from '@vigint/logger';
+import { createMailer, type MailTransport } from '@vigint/mailer';
+import {
+  BlobStore,
+  JobQueue,
+  createWorkerRedis,
+  createWorkers,
+  type JobHandlers,
+  type WorkerPool,
+} from '@vigint/queue';
+import { createArtifactStore, type ArtifactStore } from '@vigint/storage';
+import { concurrencyFor, modelsFor, type WorkerConfig } from './config';
+import { PgAlertLedger } from './pg-alert-ledger';
+import { AlertProcessor } from './processors/alert.processor';
+import { AnalysisProcessor } from './processors/analysis.processor';
+import { MaintenanceProcessor } from './processors/maintenance.processor';
+import { MediaProcessor } from './processors/media.processor';
+
+export const CLEANUP_SCHEDULER_ID = 'storage-cleanup-expired';
+
+export interface WorkerApp {
+  pool: WorkerPool;
+  db: Db;
+  store: ArtifactStore;
+  /** Stops taking jobs, lets running ones finish, then closes every adapter (STYLE.md §5). */
+  close(): Promise<void>;
+}
+
+/** Wires config → adapters → services → processors → one BullMQ worker per queue. */
+export async function startWorkers(config: WorkerConfig, log: Logger): Promise<WorkerApp> {
+  const db = createDb(config.DATABASE_URL, log);
+  const store = await createArtifactStore({
+    backend: config.STORAGE_BACKEND,
+    storageDir: config.STORAGE_DIR,
+    databaseUrl: config.DATABASE_URL,
+    s3: config.S3_BUCKET
+      ? {
+          bucket: config.S3_BUCKET,
+          endpoint: config.S3_ENDPOINT,
+          region: config.S3_REGION,
+          accessKeyId: config.S3_ACCESS_KEY_ID,
+          secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+        }
+      : undefined,
+  });
+  // Workers wait for Redis instead of failing fast: a job in hand should finish once Redis is back.
+  const blobRedis = createWorkerRedis(config.REDIS_URL);
+  blobRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'blob redis connection error'));
+  const blobs = new BlobStore(blobRedis, config.QUEUE_PREFIX);
+  const queue = new JobQueue({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, log });
+
+  const image = new ImageAdapter();
+  const ffmpeg = new FfmpegAdapter(log);
+  const clip = new ClipService(ffmpeg, log, image);
+  const provider = config.GOOGLE_API_KEY
+    ? new GeminiAdapter({
+        apiKey: config.GOOGLE_API_KEY,
+        baseUrl: config.GEMINI_BASE_URL,
+        timeoutMs: config.GEMINI_TIMEOUT_MS,
+        log,
+      })
+    : undefined;
+  if (!provider) log.warn('GOOGLE_API_KEY unset: the offline analyzer answers analysis jobs');
+  const analysis = new AnalysisService({ provider, image, models: modelsFor(config), log });
+  const mailer: MailTransport = createMailer(
+    {
+      EMAIL_SMTP_SERVER: config.EMAIL_SMTP_SERVER,
+      EMAIL_SMTP_PORT: config.EMAIL_SMTP_PORT,
+      EMAIL_USERNAME: config.EMAIL_USERNAME,
+      EMAIL_PASSWORD: config.EMAIL_PASSWORD,
+      EMAIL_SMTP_SECURE: config.EMAIL_SMTP_SECURE,
+      EMAIL_OUTBOX_DIR: config.EMAIL_OUTBOX_DIR,
+    },
+    log,
+  );
+  const alerts = new AlertService({
+    mailer,
+    ledger: new PgAlertLedger(db),
+    image,
+    from: config.EMAIL_FROM,
+    log,
+    cooldownMs: config.ALERT_COOLDOWN_SECONDS * 1000,
+    maxClipBytes: emailBudgetBytes(config.EMAIL_MAX_ATTACHMENT_MB * 1024 * 1024),
+    claimLeaseMs: config.ALERT_CLAIM_LEASE_MS,
+  });
+
+  const handlers: JobHandlers = {
+    ...new AnalysisProcessor({ blobs, analysis, db }).handlers(),
+    ...new MediaProcessor({ blobs, store, db, clip, retentionHours: config.RETENTION_HOURS }).handlers(),
+    ...new AlertProcessor({
+      alerts,
+      blobs,
+      store,
+      db,
+      fallbackTo: config.EMAIL_TO,
+      secretKey: config.SECRET_KEY,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      videoLinkTtlHours: config.VIDEO_LINK_TTL_HOURS,
+    }).handlers(),
+    ...new MaintenanceProcessor({ db, store }).handlers(),
+  };
+
+  const pool = createWorkers({
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    log,
+    handlers,
+    concurrency: concurrencyFor(config),
+    lockDurationMs: config.JOB_LOCK_MS,
+    stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
+  });
+  await pool.waitUntilReady();
+  // Retention: one repeatable job however many workers start (a job scheduler is upserted by id).
+  await queue.upsertJobScheduler(
+    CLEANUP_SCHEDULER_ID,
+    JobName.StorageCleanup,
+    { clientId: null, mode: 'expired' },
+    config.CLEANUP_INTERVAL_MINUTES * 60_000,
+  );
+  log.info(
+    {
+      queues: pool.queues,
+      concurrency: concurrencyFor(config),
+      ai: provider ? 'gemini' : 'offline',
+      mail: mailer.kind,
+    },
+    'worker ready',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    pool,
+    db,
+    store,
+    close() {
+      closing ??= (async () => {
+        await pool.close();
+        await Promise.allSettled([queue.close(), mailer.close(), store.close(), db.close()]);
+        blobRedis.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
+
+export const ALL_QUEUES = Object.values(QueueName);
