@@ -43,6 +43,8 @@ ENV FFMPEG_PATH=/usr/bin/ffmpeg
 
 # ---------------------------------------------------------------------------------------------
 FROM base AS migrate
+# Our SQL runner (records _prisma_migrations exactly as Prisma does); no schema engine needed.
+ENV VIGINT_MIGRATE_WITH=sql
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/prisma ./prisma
@@ -60,7 +62,7 @@ COPY --from=build --chown=node:node /app/apps/api-proxy/dist ./apps/api-proxy/di
 # The gateway image can migrate too (Render runs preDeployCommand in the web service's image).
 COPY --from=build --chown=node:node /app/prisma ./prisma
 COPY --from=build --chown=node:node /app/dist ./dist
-ENV PORT=5000 HOST=0.0.0.0
+ENV PORT=5000 HOST=0.0.0.0 VIGINT_MIGRATE_WITH=sql
 EXPOSE 5000
 USER node
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
@@ -106,7 +108,7 @@ COPY --from=build --chown=node:node /app/apps/worker/node_modules ./apps/worker/
 COPY --from=build --chown=node:node /app/apps/worker/dist ./apps/worker/dist
 COPY --from=build --chown=node:node /app/prisma ./prisma
 COPY --from=build --chown=node:node /app/dist ./dist
-ENV PORT=5000 HOST=0.0.0.0
+ENV PORT=5000 HOST=0.0.0.0 VIGINT_MIGRATE_WITH=sql
 EXPOSE 5000
 USER node
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \

@@ -1,3 +1,4 @@
+/* global process, console */
 // Bundles one app (or the migration script) for production images: node scripts/build-app.mjs <name>...
 // Names: api-proxy, worker, edge-agent (→ apps/<name>/dist/main.js) and db-migrate (→ dist/db-migrate.mjs).
 //
@@ -9,7 +10,8 @@
 // (npm nests a package there when versions conflict) before the root node_modules.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +35,40 @@ const externalNpmPackages = {
   },
 };
 
+/**
+ * Workspace code locates files relative to itself (`new URL('../../../../prisma/migrations', import.meta.url)`).
+ * In a bundle import.meta.url is the bundle's URL, so each workspace module gets the URL its source file
+ * has, computed from the bundle's location: the image keeps the repo layout under /app, so paths derived
+ * from it (prisma/migrations, ...) point where the files are shipped.
+ */
+function sourceRelativeImportMeta(outDir, rootDir) {
+  return {
+    name: 'source-relative-import-meta',
+    setup(b) {
+      b.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
+        if (args.path.split(sep).includes('node_modules') || !args.path.startsWith(rootDir)) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        if (!/import\.meta\.(url|dirname|filename)\b/.test(source)) return undefined;
+        const rel = JSON.stringify(relative(outDir, args.path).split(sep).join('/'));
+        const url = `new URL(${rel}, import.meta.url).href`;
+        const contents = source
+          .replace(/import\.meta\.url\b/g, url)
+          .replace(/import\.meta\.filename\b/g, `__vigintFileURLToPath(${url})`)
+          .replace(/import\.meta\.dirname\b/g, `__vigintDirname(__vigintFileURLToPath(${url}))`);
+        const helpers = contents.includes('__vigint')
+          ? "import { fileURLToPath as __vigintFileURLToPath } from 'node:url';\nimport { dirname as __vigintDirname } from 'node:path';\n"
+          : '';
+        const ext = args.path.split('.').pop();
+        return {
+          contents: helpers + contents,
+          loader: ext.endsWith('ts') ? 'ts' : 'js',
+          resolveDir: dirname(args.path),
+        };
+      });
+    },
+  };
+}
+
 export async function buildTarget(name, { rootDir = root, entry: entryOverride, outfile } = {}) {
   const target = TARGETS[name];
   if (!target) throw new Error(`unknown target "${name}"; expected one of ${Object.keys(TARGETS).join(', ')}`);
@@ -49,9 +85,7 @@ export async function buildTarget(name, { rootDir = root, entry: entryOverride, 
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',
-    // Bundled CommonJS helpers (none today) would need require(); give ESM output one.
-    banner: { js: "import { createRequire as __vigintCreateRequire } from 'node:module';\nconst require = __vigintCreateRequire(import.meta.url);" },
-    plugins: [externalNpmPackages],
+    plugins: [externalNpmPackages, sourceRelativeImportMeta(dirname(out), rootDir)],
   });
   return { outfile: out, metafile: result.metafile };
 }

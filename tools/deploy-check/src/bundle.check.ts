@@ -33,10 +33,10 @@ export function resolvePackageDir(pkg: string, fromFile: string, stopAt: string)
 }
 
 /**
- * True when `npm prune --omit=dev` keeps the package at `lockKey` (e.g. "node_modules/pino"): the lockfile
- * marks dev-only packages `dev: true` (and `devOptional` for optional-in-dev).
+ * True when `npm prune --omit=dev` keeps the package at `lockKey` (e.g. "node_modules/pino"). The lockfile
+ * marks dev-only packages `dev: true`; `devOptional` ones (dev, and optional for a production package) stay.
  */
 export function isProductionPackage(lock: Lockfile, lockKey: string): boolean {
   const entry = lock.packages[lockKey];
-  return entry !== undefined && entry.dev !== true && entry.devOptional !== true;
+  return entry !== undefined && entry.dev !== true;
 }

@@ -34,7 +34,11 @@ async function runConfig(opts: ComposeConfigOptions, extra: string[]): Promise<s
   for (const p of opts.profiles ?? []) args.push('--profile', p);
   args.push('config', ...extra);
   try {
-    const { stdout } = await run('docker-compose', args, { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 4 << 20 });
+    const { stdout } = await run('docker-compose', args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      maxBuffer: 4 << 20,
+    });
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };

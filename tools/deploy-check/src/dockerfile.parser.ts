@@ -32,10 +32,16 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     if (pending === undefined && (trimmed === '' || trimmed.startsWith('#'))) return;
     if (pending !== undefined && trimmed.startsWith('#')) return; // comment inside a continuation
     const body = trimmed.endsWith('\\') ? trimmed.slice(0, -1) : trimmed;
-    pending = pending === undefined ? { text: body, line: i + 1 } : { text: `${pending.text} ${body}`, line: pending.line };
+    pending =
+      pending === undefined ? { text: body, line: i + 1 } : { text: `${pending.text} ${body}`, line: pending.line };
     if (!trimmed.endsWith('\\')) {
       const m = /^(\S+)\s*(.*)$/.exec(pending.text.trim());
-      if (m) instructions.push({ keyword: m[1]!.toUpperCase(), args: m[2]!.replace(/\s+/g, ' ').trim(), line: pending.line });
+      if (m)
+        instructions.push({
+          keyword: m[1]!.toUpperCase(),
+          args: m[2]!.replace(/\s+/g, ' ').trim(),
+          line: pending.line,
+        });
       pending = undefined;
     }
   });

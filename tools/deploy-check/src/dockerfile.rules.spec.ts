@@ -11,7 +11,9 @@ const check = (text: string) => checkDockerfile(parseDockerfile(text));
 describe('Dockerfile', () => {
   it('has the five targets, each following every rule', () => {
     const df = parseDockerfile(dockerfile);
-    expect(df.stages.map((s) => s.name)).toEqual(expect.arrayContaining(['build', 'api-proxy', 'worker', 'edge-agent', 'migrate', 'server']));
+    expect(df.stages.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['build', 'api-proxy', 'worker', 'edge-agent', 'migrate', 'server']),
+    );
     expect(check(dockerfile)).toEqual([]);
   });
 
@@ -43,8 +45,12 @@ describe('Dockerfile rules catch', () => {
   });
 
   it('a latest or missing tag', () => {
-    expect(check(dockerfile.replace('ARG NODE_IMAGE=node:20-bookworm-slim', 'ARG NODE_IMAGE=node:latest')).join('\n')).toMatch(/"latest" tag/);
-    expect(check(dockerfile.replace('ARG NODE_IMAGE=node:20-bookworm-slim', 'ARG NODE_IMAGE=node')).join('\n')).toMatch(/no tag/);
+    expect(
+      check(dockerfile.replace('ARG NODE_IMAGE=node:20-bookworm-slim', 'ARG NODE_IMAGE=node:latest')).join('\n'),
+    ).toMatch(/"latest" tag/);
+    expect(check(dockerfile.replace('ARG NODE_IMAGE=node:20-bookworm-slim', 'ARG NODE_IMAGE=node')).join('\n')).toMatch(
+      /no tag/,
+    );
   });
 
   it('a gateway without its health check', () => {
@@ -53,7 +59,10 @@ describe('Dockerfile rules catch', () => {
   });
 
   it('ffmpeg missing from the worker, or installed in the gateway', () => {
-    const noFfmpeg = dockerfile.replace('apt-get install -y --no-install-recommends ffmpeg', 'apt-get install -y --no-install-recommends curl');
+    const noFfmpeg = dockerfile.replace(
+      'apt-get install -y --no-install-recommends ffmpeg',
+      'apt-get install -y --no-install-recommends curl',
+    );
     expect(check(noFfmpeg)).toContain('target worker: does not install Debian ffmpeg');
     const gatewayFfmpeg = dockerfile.replace('FROM base AS api-proxy', 'FROM base-ffmpeg AS api-proxy');
     expect(check(gatewayFfmpeg)).toContain('target api-proxy: installs ffmpeg it does not need');
@@ -63,8 +72,12 @@ describe('Dockerfile rules catch', () => {
     expect(check(dockerfile.replace(/ && npm prune --omit=dev[^\n]*\n/, ' \\\n'))).toContain(
       'build stage never drops dev dependencies (npm prune --omit=dev)',
     );
-    expect(check(dockerfile.replace('npm ci --no-audit', 'npm install --no-audit')).join('\n')).toMatch(/npm install in an image/);
-    expect(check(dockerfile.replace(' \\\n && rm -rf /var/lib/apt/lists/*', '')).join('\n')).toMatch(/apt lists not removed/);
+    expect(check(dockerfile.replace('npm ci --no-audit', 'npm install --no-audit')).join('\n')).toMatch(
+      /npm install in an image/,
+    );
+    expect(check(dockerfile.replace(' \\\n && rm -rf /var/lib/apt/lists/*', '')).join('\n')).toMatch(
+      /apt lists not removed/,
+    );
   });
 
   it('runtime images copying source from the context or the whole build stage', () => {

@@ -46,21 +46,30 @@ export function checkDockerfile(df: ParsedDockerfile, targets: TargetRule[] = TA
     for (const ins of stage.instructions) {
       if (ins.keyword === 'ADD' && /https?:\/\//.test(ins.args)) problems.push(`line ${ins.line}: ADD from a URL`);
       if (ins.keyword !== 'RUN') continue;
-      if (/\bnpm (install|i)\b/.test(ins.args)) problems.push(`line ${ins.line}: npm install in an image (use npm ci with the lockfile)`);
+      if (/\bnpm (install|i)\b/.test(ins.args))
+        problems.push(`line ${ins.line}: npm install in an image (use npm ci with the lockfile)`);
       if (/apt-get install/.test(ins.args)) {
-        if (!/--no-install-recommends/.test(ins.args)) problems.push(`line ${ins.line}: apt-get install without --no-install-recommends`);
-        if (!/rm -rf \/var\/lib\/apt\/lists/.test(ins.args)) problems.push(`line ${ins.line}: apt lists not removed in the same RUN`);
-        if (!/apt-get update/.test(ins.args)) problems.push(`line ${ins.line}: apt-get install without apt-get update in the same RUN`);
+        if (!/--no-install-recommends/.test(ins.args))
+          problems.push(`line ${ins.line}: apt-get install without --no-install-recommends`);
+        if (!/rm -rf \/var\/lib\/apt\/lists/.test(ins.args))
+          problems.push(`line ${ins.line}: apt lists not removed in the same RUN`);
+        if (!/apt-get update/.test(ins.args))
+          problems.push(`line ${ins.line}: apt-get install without apt-get update in the same RUN`);
       }
     }
   }
 
   const build = df.stages.find((s) => s.name === 'build');
-  const buildRuns = build?.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' && ') ?? '';
+  const buildRuns =
+    build?.instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join(' && ') ?? '';
   if (!build) problems.push('no "build" stage');
   else {
     if (!/npm ci\b/.test(buildRuns)) problems.push('build stage does not run npm ci');
-    if (!/npm (prune|ci)\b[^&]*--omit=dev/.test(buildRuns)) problems.push('build stage never drops dev dependencies (npm prune --omit=dev)');
+    if (!/npm (prune|ci)\b[^&]*--omit=dev/.test(buildRuns))
+      problems.push('build stage never drops dev dependencies (npm prune --omit=dev)');
   }
 
   for (const rule of targets) {
@@ -71,20 +80,27 @@ export function checkDockerfile(df: ParsedDockerfile, targets: TargetRule[] = TA
     }
     const all = chain.flatMap((s) => s.instructions);
     const root = chain[0]!;
-    if (!RUNTIME_BASE_IMAGE.test(root.image)) problems.push(`target ${rule.name}: base image ${root.image} is not node:20 bookworm-slim`);
+    if (!RUNTIME_BASE_IMAGE.test(root.image))
+      problems.push(`target ${rule.name}: base image ${root.image} is not node:20 bookworm-slim`);
     const user = lastOf(all, 'USER');
-    if (!user || /^(root|0)(:|$)/.test(user.args)) problems.push(`target ${rule.name}: runs as root (no non-root USER)`);
+    if (!user || /^(root|0)(:|$)/.test(user.args))
+      problems.push(`target ${rule.name}: runs as root (no non-root USER)`);
     const hasFfmpeg = all.some((i) => i.keyword === 'RUN' && /apt-get install[^&]*\bffmpeg\b/.test(i.args));
     if (rule.ffmpeg && !hasFfmpeg) problems.push(`target ${rule.name}: does not install Debian ffmpeg`);
     if (!rule.ffmpeg && hasFfmpeg) problems.push(`target ${rule.name}: installs ffmpeg it does not need`);
     const hc = lastOf(all, 'HEALTHCHECK');
     const hasHealthcheck = hc !== undefined && hc.args !== 'NONE';
     if (rule.healthcheck && !hasHealthcheck) problems.push(`target ${rule.name}: no HEALTHCHECK`);
-    if (rule.healthcheck && hasHealthcheck && !/\/api\/health/.test(hc.args)) problems.push(`target ${rule.name}: HEALTHCHECK does not probe /api/health`);
+    if (rule.healthcheck && hasHealthcheck && !/\/api\/health/.test(hc.args))
+      problems.push(`target ${rule.name}: HEALTHCHECK does not probe /api/health`);
     if (!lastOf(all, 'CMD') && !lastOf(all, 'ENTRYPOINT')) problems.push(`target ${rule.name}: no CMD or ENTRYPOINT`);
     for (const ins of all) {
-      if (ins.keyword === 'COPY' && !/--from=/.test(ins.args)) problems.push(`target ${rule.name}: line ${ins.line} copies from the build context (copy built output from the build stage)`);
-      if (ins.keyword === 'COPY' && /--from=build\s+(--chown=\S+\s+)?\/app\s/.test(ins.args)) problems.push(`target ${rule.name}: line ${ins.line} copies the whole build stage`);
+      if (ins.keyword === 'COPY' && !/--from=/.test(ins.args))
+        problems.push(
+          `target ${rule.name}: line ${ins.line} copies from the build context (copy built output from the build stage)`,
+        );
+      if (ins.keyword === 'COPY' && /--from=build\s+(--chown=\S+\s+)?\/app\s/.test(ins.args))
+        problems.push(`target ${rule.name}: line ${ins.line} copies the whole build stage`);
     }
   }
   return problems;

@@ -1,6 +1,8 @@
 /** Variable names a config schema file declares (`NAME: Type.…`, `NAME: Port(…)`, `NAME: UrlString(…)`). */
 export function schemaVariables(configSource: string): string[] {
-  const names = [...configSource.matchAll(/^\s+([A-Z][A-Z0-9_]+)\s*:\s*(?:Type\.|Port\(|UrlString\(|[A-Za-z]+\()/gm)].map((m) => m[1]!);
+  const names = [
+    ...configSource.matchAll(/^\s+([A-Z][A-Z0-9_]+)\s*:\s*(?:Type\.|Port\(|UrlString\(|[A-Za-z]+\()/gm),
+  ].map((m) => m[1]!);
   return [...new Set(names)].sort();
 }
 

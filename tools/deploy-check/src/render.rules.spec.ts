@@ -26,7 +26,8 @@ describe('render.yaml', () => {
     for (const key of ['SECRET_KEY', 'GOOGLE_API_KEY', 'EMAIL_PASSWORD', 'EMAIL_USERNAME']) {
       const entries = all.filter((e) => e.key === key);
       expect(entries.length, key).toBeGreaterThan(0);
-      for (const e of entries) expect(e.sync === false || e.fromService?.envVarKey === key, `${e.service}.${key}`).toBe(true);
+      for (const e of entries)
+        expect(e.sync === false || e.fromService?.envVarKey === key, `${e.service}.${key}`).toBe(true);
       for (const e of entries) expect(e.value, `${e.service}.${key}`).toBeUndefined();
     }
   });
@@ -46,9 +47,14 @@ describe('blueprint rules catch', () => {
   };
 
   it('a committed secret, or one not asked for', () => {
-    expect(mutate((bp) => Object.assign(svc(bp, 'worker').envVars!.find((e) => e.key === 'GOOGLE_API_KEY')!, { sync: undefined, value: 'AIza...' }))).toContain(
-      'vigint-worker: secret GOOGLE_API_KEY has a committed value',
-    );
+    expect(
+      mutate((bp) =>
+        Object.assign(
+          svc(bp, 'worker').envVars!.find((e) => e.key === 'GOOGLE_API_KEY')!,
+          { sync: undefined, value: 'AIza...' },
+        ),
+      ),
+    ).toContain('vigint-worker: secret GOOGLE_API_KEY has a committed value');
     expect(mutate((bp) => delete svc(bp, 'web').envVars!.find((e) => e.key === 'SECRET_KEY')!.sync)).toEqual(
       expect.arrayContaining(['vigint-api: secret SECRET_KEY is not sync: false']),
     );
@@ -58,21 +64,27 @@ describe('blueprint rules catch', () => {
     expect(mutate((bp) => (svc(bp, 'keyvalue').maxmemoryPolicy = 'allkeys-lru'))).toContain(
       'Key Value: maxmemoryPolicy is allkeys-lru, BullMQ needs noeviction',
     );
-    expect(mutate((bp) => (svc(bp, 'web').healthCheckPath = '/health'))).toContain('web: healthCheckPath is /health, expected /api/health');
-    expect(mutate((bp) => delete svc(bp, 'web').preDeployCommand)).toContain('web: no preDeployCommand running the migrations');
+    expect(mutate((bp) => (svc(bp, 'web').healthCheckPath = '/health'))).toContain(
+      'web: healthCheckPath is /health, expected /api/health',
+    );
+    expect(mutate((bp) => delete svc(bp, 'web').preDeployCommand)).toContain(
+      'web: no preDeployCommand running the migrations',
+    );
   });
 
   it('URLs typed in instead of wired, a disk, a missing worker or database', () => {
-    expect(mutate((bp) => (svc(bp, 'worker').envVars!.find((e) => e.key === 'REDIS_URL')!.fromService = undefined))).toContain(
-      'vigint-worker: REDIS_URL is not fromService vigint-redis connectionString',
-    );
-    expect(mutate((bp) => (svc(bp, 'web').envVars!.find((e) => e.key === 'DATABASE_URL')!.fromDatabase!.property = 'host'))).toContain(
-      'vigint-api: DATABASE_URL is not fromDatabase vigint-db connectionString',
-    );
+    expect(
+      mutate((bp) => (svc(bp, 'worker').envVars!.find((e) => e.key === 'REDIS_URL')!.fromService = undefined)),
+    ).toContain('vigint-worker: REDIS_URL is not fromService vigint-redis connectionString');
+    expect(
+      mutate((bp) => (svc(bp, 'web').envVars!.find((e) => e.key === 'DATABASE_URL')!.fromDatabase!.property = 'host')),
+    ).toContain('vigint-api: DATABASE_URL is not fromDatabase vigint-db connectionString');
     expect(mutate((bp) => (svc(bp, 'web').disk = { name: 'videos', mountPath: '/data', sizeGB: 1 }))).toContain(
       'vigint-api: has a disk; produced videos must live in the shared store',
     );
-    expect(mutate((bp) => (bp.services = bp.services!.filter((s) => s.type !== 'worker')))).toContain('no background worker');
+    expect(mutate((bp) => (bp.services = bp.services!.filter((s) => s.type !== 'worker')))).toContain(
+      'no background worker',
+    );
     expect(mutate((bp) => (bp.databases = []))).toContain('no PostgreSQL database');
   });
 });

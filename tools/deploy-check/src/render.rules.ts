@@ -28,7 +28,14 @@ export interface RenderBlueprint {
 }
 
 /** Values that must never be committed: entered in the Dashboard (sync: false) or copied from a service that has them so. */
-export const SECRET_KEYS = ['SECRET_KEY', 'GOOGLE_API_KEY', 'EMAIL_PASSWORD', 'EMAIL_USERNAME', 'S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID'];
+export const SECRET_KEYS = [
+  'SECRET_KEY',
+  'GOOGLE_API_KEY',
+  'EMAIL_PASSWORD',
+  'EMAIL_USERNAME',
+  'S3_SECRET_ACCESS_KEY',
+  'S3_ACCESS_KEY_ID',
+];
 
 const SECRET_NAME = /(SECRET|PASSWORD|API_KEY|TOKEN|ACCESS_KEY)/;
 
@@ -47,13 +54,16 @@ export function checkBlueprint(bp: RenderBlueprint): string[] {
   if (!db) problems.push('no PostgreSQL database');
 
   if (web) {
-    if (web.healthCheckPath !== '/api/health') problems.push(`web: healthCheckPath is ${web.healthCheckPath ?? 'unset'}, expected /api/health`);
-    if (!/db-migrate|db:migrate|migrate/.test(web.preDeployCommand ?? '')) problems.push('web: no preDeployCommand running the migrations');
+    if (web.healthCheckPath !== '/api/health')
+      problems.push(`web: healthCheckPath is ${web.healthCheckPath ?? 'unset'}, expected /api/health`);
+    if (!/db-migrate|db:migrate|migrate/.test(web.preDeployCommand ?? ''))
+      problems.push('web: no preDeployCommand running the migrations');
     if (!/api-proxy/.test(web.dockerCommand ?? '')) problems.push('web: does not start api-proxy');
   }
   if (worker && !/apps\/worker/.test(worker.dockerCommand ?? '')) problems.push('worker: does not start the worker');
   if (kv) {
-    if (kv.maxmemoryPolicy !== 'noeviction') problems.push(`Key Value: maxmemoryPolicy is ${kv.maxmemoryPolicy ?? 'unset'}, BullMQ needs noeviction`);
+    if (kv.maxmemoryPolicy !== 'noeviction')
+      problems.push(`Key Value: maxmemoryPolicy is ${kv.maxmemoryPolicy ?? 'unset'}, BullMQ needs noeviction`);
     if (!Array.isArray(kv.ipAllowList)) problems.push('Key Value: ipAllowList missing (required by Render)');
   }
 
@@ -65,7 +75,12 @@ export function checkBlueprint(bp: RenderBlueprint): string[] {
     if (!db || dbUrl?.fromDatabase?.name !== db.name || dbUrl.fromDatabase.property !== 'connectionString')
       problems.push(`${svc.name}: DATABASE_URL is not fromDatabase ${db?.name ?? '?'} connectionString`);
     const redisUrl = env.get('REDIS_URL');
-    if (!kv || redisUrl?.fromService?.name !== kv.name || redisUrl.fromService.type !== kv.type || redisUrl.fromService.property !== 'connectionString')
+    if (
+      !kv ||
+      redisUrl?.fromService?.name !== kv.name ||
+      redisUrl.fromService.type !== kv.type ||
+      redisUrl.fromService.property !== 'connectionString'
+    )
       problems.push(`${svc.name}: REDIS_URL is not fromService ${kv?.name ?? '?'} connectionString`);
     if (env.get('STORAGE_BACKEND')?.value !== 'postgres' && env.get('STORAGE_BACKEND')?.value !== 's3')
       problems.push(`${svc.name}: STORAGE_BACKEND must be a shared store (postgres or s3)`);
@@ -75,11 +90,15 @@ export function checkBlueprint(bp: RenderBlueprint): string[] {
       const secret = SECRET_KEYS.includes(e.key) || SECRET_NAME.test(e.key);
       if (!secret) continue;
       if (e.value !== undefined) problems.push(`${svc.name}: secret ${e.key} has a committed value`);
-      else if (e.sync !== false && !e.fromService?.envVarKey && !e.generateValue) problems.push(`${svc.name}: secret ${e.key} is not sync: false`);
+      else if (e.sync !== false && !e.fromService?.envVarKey && !e.generateValue)
+        problems.push(`${svc.name}: secret ${e.key} is not sync: false`);
       if (e.fromService?.envVarKey) {
         const source = services.find((s) => s.name === e.fromService!.name);
         const origin = source?.envVars?.find((x) => x.key === e.fromService!.envVarKey);
-        if (!origin || origin.sync !== false) problems.push(`${svc.name}: ${e.key} copies ${e.fromService.name}.${e.fromService.envVarKey}, which is not a sync: false secret`);
+        if (!origin || origin.sync !== false)
+          problems.push(
+            `${svc.name}: ${e.key} copies ${e.fromService.name}.${e.fromService.envVarKey}, which is not a sync: false secret`,
+          );
       }
     }
   }
