@@ -1,0 +1,360 @@
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseIni } from 'ini';
+import { parse as parseYaml } from 'yaml';
+import {
+  AlertLanguage,
+  DEFAULT_ALERT_THRESHOLD,
+  MotionSettings,
+  parseRiskLevel,
+  RecordSettings,
+  RiskLevel,
+  type Polygon,
+} from '@vigint/contracts';
+import { ConfigError, loadConfig, UrlString } from '@vigint/config';
+import type { CliOptions } from './cli';
+import { UserError } from './user-error';
+
+export type RtspTransportSetting = 'tcp' | 'udp' | 'auto';
+
+/** One camera, every setting resolved (defaults ← file defaults ← camera entry ← CLI flags). */
+export interface CameraConfig {
+  id: string;
+  name: string;
+  source: string;
+  kind: 'file' | 'rtsp';
+  loop: boolean;
+  rtspTransport: RtspTransportSetting;
+  analysisEnabled: boolean;
+  alertEnabled: boolean;
+  motion: MotionSettings;
+  record: RecordSettings;
+  threshold: RiskLevel;
+  detectFps: number;
+  /** Seconds between frames sampled for the AI while there is motion. */
+  sampleInterval: number;
+  cooldownSeconds: number;
+  language: AlertLanguage;
+}
+
+export interface AgentConfig {
+  cameras: CameraConfig[];
+  fast: boolean;
+  outbox: string;
+  /** Distributed mode when set. */
+  apiServerUrl?: string;
+  apiKey?: string;
+  googleApiKey?: string;
+  geminiModel: string;
+  geminiConfirmModel: string;
+  geminiBaseUrl?: string;
+  email: {
+    smtpServer?: string;
+    smtpPort: number;
+    username?: string;
+    password?: string;
+    from: string;
+    to?: string;
+  };
+  /** Seconds of frames in the screening call / the confirming call (config.ini [VideoAnalysis]). */
+  shortBufferSeconds: number;
+  longBufferSeconds: number;
+  /** Restart a camera that gives no frame for this long. */
+  watchdogSeconds: number;
+  /** Raise "camera offline" after this long without frames. */
+  offlineAlertSeconds: number;
+  segmentSeconds: number;
+  logLevel: string;
+  /** Where the alert e-mail claims to come from, and the secret for signed video links (seed `secret_key`). */
+  secretKey?: string;
+}
+
+/** Environment variables read by the agent; they override the files. */
+export const AgentEnv = Type.Object({
+  API_SERVER_URL: Type.Optional(UrlString()),
+  VIGINT_API_KEY: Type.Optional(Type.String()),
+  API_KEY: Type.Optional(Type.String()),
+  SECRET_KEY: Type.Optional(Type.String()),
+  GOOGLE_API_KEY: Type.Optional(Type.String()),
+  GEMINI_MODEL: Type.Optional(Type.String()),
+  GEMINI_CONFIRM_MODEL: Type.Optional(Type.String()),
+  GEMINI_BASE_URL: Type.Optional(UrlString()),
+  EMAIL_SMTP_SERVER: Type.Optional(Type.String()),
+  EMAIL_SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+  EMAIL_USERNAME: Type.Optional(Type.String()),
+  EMAIL_PASSWORD: Type.Optional(Type.String()),
+  EMAIL_FROM: Type.String({ default: 'vigint@localhost' }),
+  EMAIL_TO: Type.Optional(Type.String()),
+  LOG_LEVEL: Type.String({ default: 'info' }),
+});
+
+const RiskSetting = Type.String({ description: 'NONE, LOW, MEDIUM, HIGH or CRITICAL' });
+
+const cameraProps = {
+  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+  rtsp_url: Type.Optional(Type.String()),
+  video_input: Type.Optional(Type.String()),
+  loop: Type.Optional(Type.Boolean()),
+  rtsp_transport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('udp'), Type.Literal('auto')])),
+  enabled: Type.Optional(Type.Boolean()),
+  analysis_enabled: Type.Optional(Type.Boolean()),
+  alert_enabled: Type.Optional(Type.Boolean()),
+  motion: Type.Optional(Type.Partial(MotionSettings)),
+  record: Type.Optional(Type.Partial(RecordSettings)),
+  threshold: Type.Optional(RiskSetting),
+  detect_fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 30 })),
+  sample_interval: Type.Optional(Type.Number({ minimum: 0.2, maximum: 600 })),
+  cooldown: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400 })),
+  language: Type.Optional(Type.Enum(AlertLanguage)),
+};
+const CameraEntry = Type.Object(cameraProps, { additionalProperties: false });
+/** multi_source_config.json entries may carry fields of the earlier system that the agent does not use. */
+const VideoSourceEntry = Type.Object(cameraProps, { additionalProperties: true });
+type CameraEntry = Static<typeof CameraEntry>;
+
+/** The agent's own config file (YAML or JSON). */
+export const AgentFile = Type.Object(
+  {
+    defaults: Type.Optional(Type.Omit(CameraEntry, ['id', 'name', 'rtsp_url', 'video_input'])),
+    cameras: Type.Optional(Type.Array(CameraEntry)),
+    /** The earlier system's multi_source_config.json key. */
+    video_sources: Type.Optional(Type.Array(VideoSourceEntry)),
+    api_server_url: Type.Optional(Type.String()),
+    short_buffer_duration: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 120 })),
+    long_buffer_duration: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 300 })),
+    watchdog_seconds: Type.Optional(Type.Number({ minimum: 1, maximum: 600 })),
+    offline_alert_seconds: Type.Optional(Type.Number({ minimum: 1, maximum: 86_400 })),
+    segment_seconds: Type.Optional(Type.Number({ minimum: 1, maximum: 10 })),
+  },
+  { additionalProperties: true },
+);
+type AgentFile = Static<typeof AgentFile>;
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+function validateFile(value: unknown, file: string): AgentFile {
+  if (Value.Check(AgentFile, value)) return value;
+  const first = Value.Errors(AgentFile, value).First();
+  const field = first?.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+  throw new UserError(`invalid config ${file}: ${field}: ${first?.message ?? 'is invalid'}`);
+}
+
+/** Reads a YAML/JSON agent file, a multi_source_config.json or a config.ini into the agent file shape. */
+export function readConfigFile(file: string): AgentFile {
+  const text = readText(file, 'config file');
+  if (/\.ini$/i.test(file)) return iniToAgentFile(text, file);
+  let parsed: unknown;
+  try {
+    parsed = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new UserError(
+      `invalid config ${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UserError(`invalid config ${file}: expected a mapping with "cameras" (or "video_sources")`);
+  }
+  return validateFile(parsed, file);
+}
+
+/** The earlier system's config.ini: `[API] api_server_url, secret_key`, `[VideoAnalysis] *_buffer_duration`. */
+export function iniToAgentFile(text: string, file: string): AgentFile & { secret_key?: string } {
+  const ini = parseIni(text) as Record<string, Record<string, string> | undefined>;
+  const num = (section: string, key: string): number | undefined => {
+    const raw = ini[section]?.[key];
+    if (raw === undefined || raw === '') return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new UserError(`invalid config ${file}: [${section}] ${key} must be a positive number (got "${raw}")`);
+    return n;
+  };
+  const out: AgentFile & { secret_key?: string } = {};
+  const api = ini.API;
+  if (api?.api_server_url) out.api_server_url = api.api_server_url;
+  if (api?.secret_key) out.secret_key = api.secret_key;
+  const s = num('VideoAnalysis', 'short_buffer_duration');
+  const l = num('VideoAnalysis', 'long_buffer_duration');
+  if (s !== undefined) out.short_buffer_duration = s;
+  if (l !== undefined) out.long_buffer_duration = l;
+  return out;
+}
+
+function checkUrl(url: string, what: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UserError(`invalid ${what}: "${url}" is not a URL`);
+  }
+  if (what.startsWith('RTSP') && u.protocol !== 'rtsp:' && u.protocol !== 'rtsps:') {
+    throw new UserError(`invalid ${what}: "${url}" must start with rtsp://`);
+  }
+  if (what.startsWith('API') && u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new UserError(`invalid ${what}: "${url}" must start with http:// or https://`);
+  }
+  return url;
+}
+
+function checkReadableVideo(file: string): string {
+  const abs = resolve(file);
+  try {
+    accessSync(abs, constants.R_OK);
+    if (!statSync(abs).isFile()) throw new Error('not a file');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `cannot read video input ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`,
+    );
+  }
+  return abs;
+}
+
+function risk(value: string | undefined, where: string, fallback: RiskLevel): RiskLevel {
+  if (value === undefined) return fallback;
+  const r = parseRiskLevel(value);
+  if (!r) throw new UserError(`invalid ${where}: threshold "${value}" (use NONE, LOW, MEDIUM, HIGH or CRITICAL)`);
+  return r;
+}
+
+function checkMotion(m: MotionSettings, where: string): MotionSettings {
+  if (!Value.Check(MotionSettings, m)) {
+    const first = Value.Errors(MotionSettings, m).First();
+    throw new UserError(
+      `invalid ${where}: motion${first?.path.replace(/\//g, '.') ?? ''} ${first?.message ?? 'is invalid'}`,
+    );
+  }
+  return m;
+}
+
+function slug(s: string): string {
+  return (
+    s
+      .replace(/[^A-Za-z0-9_.-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 64) || 'camera'
+  );
+}
+
+function buildCamera(
+  entry: CameraEntry,
+  defaults: AgentFile['defaults'],
+  cli: CliOptions,
+  index: number,
+  where: string,
+): CameraConfig {
+  const d = defaults ?? {};
+  const src = entry.video_input ?? entry.rtsp_url;
+  if (!src) throw new UserError(`invalid ${where}: needs "rtsp_url" or "video_input"`);
+  const isRtsp = /^rtsps?:\/\//i.test(src);
+  const source = isRtsp ? checkUrl(src, `RTSP URL in ${where}`) : checkReadableVideo(src);
+  const name = entry.name ?? entry.id ?? (isRtsp ? new URL(src).host : basename(src).replace(/\.[^.]+$/, ''));
+  const motion = checkMotion(
+    Value.Default(MotionSettings, { ...(d.motion ?? {}), ...(entry.motion ?? {}) }) as MotionSettings,
+    where,
+  );
+  const record = Value.Default(RecordSettings, { ...(d.record ?? {}), ...(entry.record ?? {}) }) as RecordSettings;
+  if (!Value.Check(RecordSettings, record))
+    throw new UserError(`invalid ${where}: record pre_capture/post_capture must be 0-60 seconds`);
+  return {
+    id: entry.id ?? (index === 0 && cli.cameraId ? cli.cameraId : slug(name)),
+    name,
+    source,
+    kind: isRtsp ? 'rtsp' : 'file',
+    loop: entry.loop ?? d.loop ?? cli.loop,
+    rtspTransport: entry.rtsp_transport ?? d.rtsp_transport ?? cli.rtspTransport ?? 'auto',
+    analysisEnabled: entry.analysis_enabled ?? d.analysis_enabled ?? true,
+    alertEnabled: entry.alert_enabled ?? d.alert_enabled ?? true,
+    motion,
+    record,
+    threshold: risk(entry.threshold ?? d.threshold, where, DEFAULT_ALERT_THRESHOLD),
+    detectFps: cli.detectFps ?? entry.detect_fps ?? d.detect_fps ?? 5,
+    sampleInterval: entry.sample_interval ?? d.sample_interval ?? 2,
+    cooldownSeconds: entry.cooldown ?? d.cooldown ?? 60,
+    language: entry.language ?? d.language ?? AlertLanguage.En,
+  };
+}
+
+/** Masks given on the command line would be unwieldy; they come from the config file's `motion.mask`. */
+export type { Polygon };
+
+/**
+ * Builds the agent's configuration: config files (agent YAML/JSON, multi_source_config.json, config.ini),
+ * then the environment (which wins), then command-line flags for a single camera.
+ */
+export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  let e: Static<typeof AgentEnv>;
+  try {
+    e = loadConfig(AgentEnv, env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UserError(`invalid environment: ${err.problems.join('; ')}`);
+    throw err;
+  }
+  const files: Array<AgentFile & { secret_key?: string; file: string }> = [];
+  for (const f of cli.configFiles) files.push({ ...readConfigFile(f), file: f });
+  const merged = Object.assign({}, ...files) as AgentFile & { secret_key?: string };
+
+  const cameras: CameraConfig[] = [];
+  for (const f of files) {
+    const entries = [...(f.cameras ?? []), ...(f.video_sources ?? [])];
+    entries.forEach((entry, i) => {
+      if (entry.enabled === false) return;
+      cameras.push(buildCamera(entry, f.defaults, { ...cli, cameraId: undefined }, i, `camera #${i + 1} in ${f.file}`));
+    });
+  }
+  const cliDefaults = files.find((f) => f.defaults)?.defaults;
+  if (cli.videoInput) {
+    cameras.unshift(
+      buildCamera({ id: cli.cameraId, video_input: cli.videoInput }, cliDefaults, cli, 0, `--video-input`),
+    );
+  }
+  if (cli.rtspUrl) {
+    cameras.unshift(buildCamera({ id: cli.cameraId, rtsp_url: cli.rtspUrl }, cliDefaults, cli, 0, `--rtsp-url`));
+  }
+  if (cameras.length === 0) {
+    throw new UserError(
+      'no camera: give --video-input FILE, --rtsp-url URL, or --config FILE listing cameras (see --help)',
+    );
+  }
+  const ids = new Set<string>();
+  for (const c of cameras) {
+    if (ids.has(c.id)) c.id = `${c.id}-${ids.size + 1}`;
+    ids.add(c.id);
+  }
+
+  const apiServerUrl = e.API_SERVER_URL ?? merged.api_server_url;
+  return {
+    cameras,
+    fast: cli.fast,
+    outbox: resolve(cli.outbox),
+    apiServerUrl: apiServerUrl ? checkUrl(apiServerUrl, 'API server URL') : undefined,
+    apiKey: e.VIGINT_API_KEY ?? e.API_KEY ?? e.SECRET_KEY ?? merged.secret_key,
+    secretKey: e.SECRET_KEY ?? merged.secret_key,
+    googleApiKey: e.GOOGLE_API_KEY,
+    geminiModel: e.GEMINI_MODEL ?? 'gemini-2.5-flash-lite',
+    geminiConfirmModel: e.GEMINI_CONFIRM_MODEL ?? 'gemini-2.5-flash',
+    geminiBaseUrl: e.GEMINI_BASE_URL,
+    email: {
+      smtpServer: e.EMAIL_SMTP_SERVER,
+      smtpPort: e.EMAIL_SMTP_PORT,
+      username: e.EMAIL_USERNAME,
+      password: e.EMAIL_PASSWORD,
+      from: e.EMAIL_FROM,
+      to: e.EMAIL_TO,
+    },
+    shortBufferSeconds: merged.short_buffer_duration ?? 3,
+    longBufferSeconds: merged.long_buffer_duration ?? 10,
+    watchdogSeconds: merged.watchdog_seconds ?? 10,
+    offlineAlertSeconds: merged.offline_alert_seconds ?? 60,
+    segmentSeconds: merged.segment_seconds ?? 2,
+    logLevel: e.LOG_LEVEL,
+  };
+}

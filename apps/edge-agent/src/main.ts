@@ -1,0 +1,157 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppError, CameraState } from '@vigint/contracts';
+import { FfmpegAdapter, resolveFfmpeg } from '@vigint/ffmpeg';
+import { ImageAdapter } from '@vigint/image';
+import { createLogger, redactUrl, type Logger } from '@vigint/logger';
+import type { IncidentBackend } from './backend';
+import { CameraCapture } from './camera-capture';
+import { parseCli, USAGE } from './cli';
+import { loadAgentConfig, type AgentConfig } from './config';
+import { createLocalBackend } from './local-backend';
+import { CameraPipeline } from './pipeline';
+import { ClipService } from '@vigint/clip';
+import { formatSummary, StatusReporter, type CameraView } from './status-reporter';
+import { UserError } from './user-error';
+
+async function createBackend(
+  config: AgentConfig,
+  image: ImageAdapter,
+  ffmpeg: FfmpegAdapter,
+  log: Logger,
+): Promise<IncidentBackend> {
+  if (config.apiServerUrl) {
+    if (!config.apiKey)
+      throw new UserError('API_SERVER_URL is set but no API key: set VIGINT_API_KEY (or API_KEY, SECRET_KEY)');
+    const { createRemoteBackend } = await import('./remote/index');
+    return createRemoteBackend({
+      apiServerUrl: config.apiServerUrl,
+      apiKey: config.apiKey,
+      outboxDir: join(config.outbox, 'pending-remote'),
+      image,
+      log,
+    });
+  }
+  return createLocalBackend(config, { image, ffmpeg, log });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const cli = parseCli(argv);
+  if (cli.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const config = loadAgentConfig(cli);
+  const tty = process.stdout.isTTY === true;
+  // Logs go to stderr so stdout carries the human lines (start, status, summary); on a TTY only warnings.
+  const log = createLogger({ name: 'edge-agent', level: tty ? 'warn' : config.logLevel, destination: process.stderr });
+  const binaries = resolveFfmpeg();
+  const ffmpeg = new FfmpegAdapter(log, binaries);
+  const image = new ImageAdapter();
+  const backend = await createBackend(config, image, ffmpeg, log);
+
+  const out = new StatusReporter(process.stdout, () => views());
+  out.print(`Vigint edge agent: ${config.cameras.length} camera(s), ${backend.describe()}`);
+  if (!config.apiServerUrl && !config.googleApiKey) {
+    out.print('No GOOGLE_API_KEY: using the offline motion-only analyzer (not an AI analysis).');
+  }
+
+  const clips = new ClipService(ffmpeg, log, image);
+  const pipelines: CameraPipeline[] = [];
+  const captures: CameraCapture[] = [];
+  for (const cam of config.cameras) {
+    const dir = await mkdtemp(join(tmpdir(), `vigint-agent-${cam.id}-`));
+    const capture = new CameraCapture(
+      cam,
+      ffmpeg,
+      {
+        segmentSeconds: config.segmentSeconds,
+        retainSeconds: Math.max(cam.record.pre_capture, config.longBufferSeconds) + config.segmentSeconds + 2,
+        watchdogSeconds: config.watchdogSeconds,
+        offlineAlertSeconds: config.offlineAlertSeconds,
+        fast: config.fast && cam.kind === 'file',
+        dir,
+      },
+      log,
+    );
+    captures.push(capture);
+    pipelines.push(
+      new CameraPipeline(
+        cam,
+        capture,
+        backend,
+        clips,
+        {
+          fast: config.fast && cam.kind === 'file',
+          shortBufferSeconds: config.shortBufferSeconds,
+          longBufferSeconds: config.longBufferSeconds,
+          workDir: join(dir, 'clips'),
+        },
+        log,
+      ),
+    );
+    out.print(
+      `  camera ${cam.id}: ${cam.kind === 'rtsp' ? redactUrl(cam.source) : cam.source}` +
+        `${cam.kind === 'file' ? (config.fast ? ' (fast)' : ' (real time)') : ` (rtsp ${cam.rtspTransport})`}` +
+        `, detect ${cam.detectFps} fps, threshold ${cam.threshold}, pre/post ${cam.record.pre_capture}/${cam.record.post_capture} s` +
+        `${cam.motion.mask.length ? `, ${cam.motion.mask.length} mask(s)` : ''}`,
+    );
+  }
+  const views = (): CameraView[] =>
+    pipelines.map((p, i) => ({ id: p.camera.id, state: captures[i]!.state, stats: p.stats, motion: p.motion }));
+  out.start();
+
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) {
+      out.print(`${sig} again: exiting now`);
+      process.exit(130);
+    }
+    stopping = true;
+    out.print(`${sig}: stopping cameras, finishing open incidents (again to force)`);
+    for (const p of pipelines) void p.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const states = await Promise.all(pipelines.map((p) => p.run()));
+  out.stop();
+  await backend.close();
+  await Promise.all(captures.map((c) => c.cleanup()));
+  out.print(formatSummary(views()));
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  const failed = states.filter((s) => s === CameraState.Failed).length;
+  if (failed > 0) {
+    for (const [i, s] of states.entries())
+      if (s === CameraState.Failed) out.print(`camera ${config.cameras[i]!.id} failed (see the log above)`);
+  }
+  const alertFailures = pipelines.reduce((n, p) => n + p.stats.alerts.filter((a) => a.status === 'failed').length, 0);
+  if (alertFailures > 0) out.print(`${alertFailures} alert(s) could not be delivered (see the log)`);
+  return failed === states.length || alertFailures > 0 ? 1 : 0;
+}
+
+const isMain = process.argv[1] !== undefined && /main\.(ts|js|mjs)$/.test(process.argv[1]);
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      if (err instanceof UserError) {
+        process.stderr.write(`edge-agent: ${err.message}\n`);
+        process.exitCode = err.exitCode;
+      } else if (err instanceof AppError && err.permanent) {
+        process.stderr.write(`edge-agent: ${err.message}\n`);
+        process.exitCode = 2;
+      } else if (err instanceof AppError) {
+        process.stderr.write(`edge-agent: ${err.message} (${err.code})\n`);
+        process.exitCode = 1;
+      } else {
+        process.stderr.write(`edge-agent: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+        process.exitCode = 1;
+      }
+    },
+  );
+}

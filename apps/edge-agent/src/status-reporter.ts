@@ -1,0 +1,85 @@
+import type { CameraState } from '@vigint/contracts';
+import type { CameraStats } from './pipeline';
+
+export interface CameraView {
+  id: string;
+  state: CameraState;
+  stats: CameraStats;
+  motion: boolean;
+}
+
+/**
+ * The live status line on a TTY (one line for all cameras, redrawn in place) and the summary at exit.
+ * Plain functions of the pipelines' counters, so they are easy to test and cost nothing when unused.
+ */
+export class StatusReporter {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly lastFrames = new Map<string, { frames: number; at: number }>();
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly views: () => CameraView[],
+  ) {}
+
+  get live(): boolean {
+    return this.out.isTTY === true;
+  }
+
+  start(intervalMs = 1000): void {
+    if (!this.live) return;
+    this.timer = setInterval(() => this.draw(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Prints a line above the status line without breaking it. */
+  print(line: string): void {
+    if (this.live) this.out.write('\r\x1b[K');
+    this.out.write(`${line}\n`);
+  }
+
+  private draw(): void {
+    const now = Date.now();
+    const parts = this.views().map((v) => {
+      const prev = this.lastFrames.get(v.id);
+      const fps = prev ? ((v.stats.framesRead - prev.frames) * 1000) / Math.max(1, now - prev.at) : 0;
+      this.lastFrames.set(v.id, { frames: v.stats.framesRead, at: now });
+      return formatStatus(v, fps);
+    });
+    this.out.write(`\r\x1b[K${parts.join(' | ')}`);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.live) this.out.write('\r\x1b[K');
+  }
+}
+
+export function formatStatus(v: CameraView, fps: number): string {
+  const s = v.stats;
+  return `${v.id}: ${v.state} ${fps.toFixed(1)} fps ${v.motion ? 'MOTION' : 'still'} · AI ${s.aiCalls}/${s.analyses} · incidents ${s.incidents}`;
+}
+
+export function formatSummary(views: CameraView[]): string {
+  const lines: string[] = ['Summary:'];
+  for (const v of views) {
+    const s = v.stats;
+    lines.push(
+      `  ${v.id} (${v.state}): frames read ${s.framesRead}, frames with motion ${s.motionFrames}, ` +
+        `analyses ${s.analyses}, AI calls ${s.aiCalls}, incidents ${s.incidents}, alerts ${s.alerts.length}` +
+        (s.errors ? `, errors ${s.errors}` : ''),
+    );
+    for (const a of s.alerts) {
+      const where = a.destination || '(nowhere)';
+      const latency = a.latencyMs !== undefined ? `, ${(a.latencyMs / 1000).toFixed(1)} s after the event started` : '';
+      const clip = a.clipRange ? `, clip ${a.clipRange[0]}-${a.clipRange[1]} s` : '';
+      lines.push(
+        `    ${a.kind} ${a.riskLevel ?? ''} ${a.status} → ${where}${clip}${latency}${a.detail ? ` (${a.detail})` : ''}`.replace(
+          / {2,}/g,
+          ' ',
+        ),
+      );
+    }
+  }
+  return lines.join('\n');
+}
