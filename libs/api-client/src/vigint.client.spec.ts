@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, isAppError } from '@vigint/contracts';
 import { createLogger } from '@vigint/logger';
 import { ApiError } from './api-error';
-import { IDEMPOTENCY_HEADER, VigintClient, type VigintClientOptions } from './vigint.client';
+import { IDEMPOTENCY_HEADER, VigintClient, wireIdempotencyKey, type VigintClientOptions } from './vigint.client';
 
 interface Seen {
   method: string;
@@ -224,6 +224,17 @@ describe('VigintClient', () => {
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(keys[1]).toBe(keys[0]);
     expect(JSON.parse(seen[0]!.body.toString())).toMatchObject({ idempotency_key: keys[0], use_server_buffer: true });
+  });
+
+  it('turns a key the gateway would refuse into a stable digest instead of losing idempotency', async () => {
+    const { url, seen } = await serve((_s, res) => reply(res, 200, { success: true }));
+    const c = client(url);
+    await c.sendSecurityAlert({ analysis: 'x' }, { idempotencyKey: 'cam:front.door-1700000000000' });
+    await c.sendSecurityAlert({ analysis: 'x' }, { idempotencyKey: 'cam:front.door-1700000000000' });
+    const [a, b] = seen.map((s) => String(s.headers['idempotency-key']));
+    expect(a).toMatch(/^k-[0-9a-f]{40}$/);
+    expect(b).toBe(a);
+    expect(wireIdempotencyKey('cam-1-1700000000000')).toBe('cam-1-1700000000000');
   });
 
   it('resolves a 207 alert reply (not delivered) instead of throwing', async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   HTTP_ROUTES,
@@ -87,6 +87,18 @@ export interface VideoDownload {
 }
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+
+/** What the gateway takes as an idempotency key; anything else it would replace with a random one. */
+const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{8,100}$/;
+
+/**
+ * The key as sent: unchanged when the gateway accepts it, else a stable digest of it (`k-` + 40 hex), so that a
+ * camera id with a dot or a colon never silently loses its idempotency.
+ */
+export function wireIdempotencyKey(key: string): string {
+  if (IDEMPOTENCY_KEY_PATTERN.test(key)) return key;
+  return `k-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
 
 const JPEG = 'image/jpeg';
 const MP4 = 'video/mp4';
@@ -186,7 +198,8 @@ export class VigintClient {
    * Resolves on 200 (delivered or suppressed) and on 207 (`success: false`: not delivered in time).
    */
   sendSecurityAlert(input: AlertInput, call: AlertCallOptions = {}): Promise<AlertReply> {
-    const { idempotencyKey = randomUUID(), ...rest } = call;
+    const { idempotencyKey: given, ...rest } = call;
+    const idempotencyKey = wireIdempotencyKey(given ?? randomUUID());
     const { video_data, ...fields } = input;
     const withKey = { ...fields, idempotency_key: idempotencyKey };
     const parts: FilePart[] = video_data

@@ -10,7 +10,7 @@ export interface FakeMail {
   clipName?: string;
 }
 
-export type FakeMode = 'up' | '503' | 'lose-reply' | '400';
+export type FakeMode = 'up' | '503' | 'lose-reply' | '400' | 'mail-fails-once';
 
 /**
  * A stand-in for api-proxy in unit tests of the distributed mode: speaks the alert and analyze routes (multipart or
@@ -72,6 +72,16 @@ export class FakeGateway {
     if (this.mode === '503') return json(503, { error: 'queue unavailable', code: 'DEPENDENCY_UNAVAILABLE' });
     if (this.mode === '400')
       return json(400, { error: 'invalid risk_level', code: 'VALIDATION_FAILED', field: 'risk_level' });
+    if (this.mode === 'mail-fails-once') {
+      this.mode = 'up';
+      return json(207, {
+        success: false,
+        status: 'failed',
+        error: 'smtp timeout',
+        alert_id: null,
+        email_delivery: { success: false, attempts: 0 },
+      });
+    }
     const field = (name: string): string =>
       String(form ? (form.get(name) ?? '') : ((JSON.parse(body.toString()) as Record<string, unknown>)[name] ?? ''));
     const duplicate = this.mails.some((m) => m.key === key);

@@ -132,6 +132,24 @@ describe('RemoteBackend', () => {
     expect(at(Math.round(info.width * 0.75), Math.round(info.height / 2))).toBeGreaterThan(220); // open: white
   });
 
+  it('sends the long buffer as buffer_type long when the pipeline asks for it', async () => {
+    const frame = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#888' } })
+      .jpeg()
+      .toBuffer();
+    const backend = await open();
+    await backend.analyze({
+      cameraId: 'cam-1',
+      cameraName: 'Front door',
+      frames: [frame],
+      longFrames: [frame, frame, frame, frame, frame],
+      bufferType: BufferType.Long,
+      language: AlertLanguage.En,
+      masks: [],
+    });
+    expect(gw.analyzeBodies[0]!.get('buffer_type')).toBe('long');
+    expect(gw.analyzeBodies[0]!.getAll('frames')).toHaveLength(5);
+  });
+
   it('falls back to a local analysis when the gateway is unreachable, if given one', async () => {
     await gw.stop();
     const backend = await open({
@@ -204,6 +222,22 @@ describe('RemoteBackend', () => {
     expect(gw.mails[3]!.analysis).toContain('has sent no frames for 60 s');
     expect(replayed.map(([, r]) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
     expect(await readdir(join(dir, 'outbox', 'pending'))).toEqual([]);
+  });
+
+  it('retries an alert the gateway answered 207 failed, and mails it once', async () => {
+    gw.mode = 'mail-fails-once';
+    const delivered: DeliveryResult[] = [];
+    const backend = await open({ onDelivered: (_k, r) => delivered.push(r) });
+    const first = await backend.deliver(incident(1), join(dir, 'none.mp4')).catch((e: unknown) => e);
+    // No clip file at all is the caller's bug, not the server's: reported, never queued forever.
+    expect(first).toBeInstanceOf(Error);
+    const clipFile = join(dir, 'clip.mp4');
+    await writeFile(clipFile, 'clip');
+    expect((await backend.deliver(incident(2), clipFile)).status).toBe('queued');
+    await waitFor(() => delivered.length === 1);
+    expect(delivered[0]!.status).toBe('sent');
+    expect(gw.alertAttempts).toEqual(['cam-1-1700000002000', 'cam-1-1700000002000']);
+    expect(gw.mails.map((m) => m.key)).toEqual(['cam-1-1700000002000']);
   });
 
   it('close() leaves undelivered alerts on disk; the next start sends them once', async () => {

@@ -6,7 +6,7 @@ import {
   type ApiError,
   type VigintClientOptions,
 } from '@vigint/api-client';
-import { IncidentType, RiskLevel, type AlertReply, type AnalysisResult } from '@vigint/contracts';
+import { BufferType, IncidentType, RiskLevel, type AlertReply, type AnalysisResult } from '@vigint/contracts';
 import type { ImageAdapter } from '@vigint/image';
 import { redactUrl, silentLogger, type Logger } from '@vigint/logger';
 import type {
@@ -17,9 +17,22 @@ import type {
   Incident,
   IncidentBackend,
 } from '../backend';
-import { DiskOutbox, type OutboxEntry, type OutboxOutcome } from './disk-outbox';
+import { defaultOutboxVerdict, DiskOutbox, type OutboxEntry, type OutboxOutcome } from './disk-outbox';
 
-/** The alert fields kept in an outbox entry (the clip is the entry's file). */
+/** The gateway's limit on frames per analyze call (contracts AnalyzeBody `frames` maxItems). */
+const MAX_ANALYZE_FRAMES = 64;
+
+/**
+ * The gateway took the alert but answered 207 `failed` (the mail job failed for a reason that may pass). Retried by
+ * the outbox a few times (same idempotency key: one e-mail at most), then reported as failed.
+ */
+export class AlertNotDeliveredError extends Error {
+  constructor(readonly reply: AlertReply) {
+    super(`alert not delivered: ${reply.error ?? reply.status}`);
+    this.name = 'AlertNotDeliveredError';
+  }
+}
+
 export interface RemoteAlertPayload {
   alert: Omit<AlertInput, 'video_data'>;
 }
@@ -40,6 +53,8 @@ export interface RemoteBackendOptions {
   fallbackAnalyze?(req: AnalyzeRequest, err: ApiError): Promise<AnalysisResult>;
   /** Client retries per alert attempt; the outbox does the long-term retrying. Default 1. */
   sendRetries?: number;
+  /** Outbox attempts for an alert the gateway answered 207 `failed` before it counts as failed. Default 3. */
+  failedAlertAttempts?: number;
   /** Outbox replay backoff. */
   replayBaseDelayMs?: number;
   replayMaxDelayMs?: number;
@@ -69,6 +84,7 @@ export class RemoteBackend implements IncidentBackend {
       maxDelayMs: opts.replayMaxDelayMs,
       send: (entry, signal) => this.sendEntry(entry, signal),
       probe: (signal) => opts.client.healthCheck({ signal, retries: 0 }),
+      classify: (err) => (err instanceof AlertNotDeliveredError ? 'retry' : defaultOutboxVerdict(err)),
       onSettled: (outcome) => opts.onDelivered?.(outcome.entry.idempotencyKey, this.toDelivery(outcome)),
     });
   }
@@ -94,16 +110,20 @@ export class RemoteBackend implements IncidentBackend {
 
   async analyze(req: AnalyzeRequest): Promise<AnalysisResult> {
     const maxSide = this.opts.aiMaxSide ?? 768;
+    // `long` with its own frames: the worker screens the newest and confirms across all of them. Otherwise the short
+    // buffer alone; on a hit the worker's confirming stage looks at the same frames.
+    const long = req.bufferType === BufferType.Long && req.longFrames && req.longFrames.length > 0;
+    const source = long ? req.longFrames!.slice(-MAX_ANALYZE_FRAMES) : req.frames.slice(-MAX_ANALYZE_FRAMES);
     // Masks go on before any byte leaves the agent; shrinking here also keeps uploads small.
     const frames = await Promise.all(
-      req.frames.map(async (f) => (await this.opts.image.toAiJpeg(f, { masks: req.masks, maxSide })).data),
+      source.map(async (f) => (await this.opts.image.toAiJpeg(f, { masks: req.masks, maxSide })).data),
     );
     try {
       const reply = await this.opts.client.analyzeFrame(
         {
           frames,
           frame_count: frames.length,
-          buffer_type: req.bufferType,
+          buffer_type: long ? BufferType.Long : BufferType.Short,
           language: req.language,
           camera_name: req.cameraName,
         },
@@ -176,10 +196,15 @@ export class RemoteBackend implements IncidentBackend {
 
   private async sendEntry(entry: OutboxEntry<RemoteAlertPayload>, signal: AbortSignal): Promise<AlertReply> {
     const video = entry.file ? await fileBlob(entry.file, 'video/mp4') : undefined;
-    return this.opts.client.sendSecurityAlert(
+    const reply = await this.opts.client.sendSecurityAlert(
       { ...entry.payload.alert, video_data: video },
       { idempotencyKey: entry.idempotencyKey, retries: this.opts.sendRetries ?? 1, signal },
     );
+    // 207 `queued`: the gateway's job keeps retrying the mail itself, so the entry is done here.
+    if (!reply.success && reply.status === 'failed' && entry.attempts < (this.opts.failedAlertAttempts ?? 3)) {
+      throw new AlertNotDeliveredError(reply);
+    }
+    return reply;
   }
 
   private toDelivery(outcome: OutboxOutcome<RemoteAlertPayload, AlertReply>): DeliveryResult {
