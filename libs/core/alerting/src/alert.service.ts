@@ -167,11 +167,12 @@ export class AlertService {
         { attempts: claim.record.attempts, code: isAppError(err) ? err.code : undefined },
         'alert delivery failed',
       );
-      if (isAppError(err) && err.code !== ErrorCode.MailDeliveryFailed) throw err;
+      // Only delivery failures are retried as such; a bug or a bad frame surfaces as itself.
+      if (!isAppError(err) || err.code !== ErrorCode.MailDeliveryFailed) throw err;
       throw new AppError(ErrorCode.MailDeliveryFailed, msg, {
         cause: err,
         details: {
-          ...((isAppError(err) && (err.details as object)) || {}),
+          ...((err.details as object | undefined) ?? {}),
           attempts: claim.record.attempts,
           alertKey: input.alertKey,
         },

@@ -1,6 +1,12 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MemoryAlertLedger, type AlertClaim, type AlertRecord, type ClaimResult } from './alert-ledger';
+import {
+  AlertLedgerState,
+  MemoryAlertLedger,
+  type AlertClaim,
+  type AlertRecord,
+  type ClaimResult,
+} from './alert-ledger';
 
 const FILE = 'alert-ledger.json';
 /** Records older than this are dropped on write: far beyond any cooldown or job retry. */
@@ -83,7 +89,9 @@ export class FileAlertLedger extends MemoryAlertLedger {
       .catch(() => undefined)
       .then(async () => {
         const cutoff = Date.now() - KEEP_MS;
-        for (const [key, r] of this.records) if (r.occurredAt.getTime() < cutoff) this.records.delete(key);
+        for (const [key, r] of this.records)
+          if (r.state !== AlertLedgerState.Sending && (r.sentAt ?? r.occurredAt).getTime() < cutoff)
+            this.records.delete(key);
         await mkdir(this.dir, { recursive: true });
         const tmp = `${this.file}.${process.pid}.tmp`;
         await writeFile(tmp, JSON.stringify([...this.records.values()], null, 1));

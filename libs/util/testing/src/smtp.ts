@@ -60,7 +60,8 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
         stream.on('error', cb);
         stream.on('end', () => {
           const raw = Buffer.concat(chunks);
-          simpleParser(raw)
+          // keepCidLinks: tests check that the HTML references the inline image by cid.
+          simpleParser(raw, { keepCidLinks: true })
             .then((parsed) => {
               const from = session.envelope.mailFrom;
               messages.push({

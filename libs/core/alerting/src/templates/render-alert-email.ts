@@ -14,9 +14,14 @@ import { FR } from './messages.fr';
 const MESSAGES: Record<AlertLanguage, AlertMessages> = { [AlertLanguage.En]: EN, [AlertLanguage.Fr]: FR };
 
 function formatTime(m: AlertMessages, when: Date, timeZone = 'UTC'): string {
+  // dateStyle cannot be combined with timeZoneName, hence the explicit parts.
   return new Intl.DateTimeFormat(m.locale, {
-    dateStyle: 'long',
-    timeStyle: 'medium',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
     timeZone,
     timeZoneName: 'short',
   }).format(when);
