@@ -274,6 +274,17 @@ describe('VigintClient', () => {
     });
   });
 
+  it('sends a frame batch as base64 JSON', async () => {
+    const { url, seen } = await serve((_s, res) => reply(res, 200, { status: 'buffered', frames_added: 2 }));
+    await client(url).addFramesBatch([
+      { frame_data: Buffer.from('a'), frame_count: 1 },
+      { frame_data: Buffer.from('b') },
+    ]);
+    expect(JSON.parse(seen[0]!.body.toString())).toEqual({
+      frames: [{ frame_data: 'YQ==', frame_count: 1 }, { frame_data: 'Yg==' }],
+    });
+  });
+
   it('falls back to base64 JSON on a route that answers 415 to multipart, and remembers it', async () => {
     const { url, seen } = await serve((s, res) =>
       String(s.headers['content-type']).startsWith('multipart/')

@@ -154,23 +154,15 @@ export class VigintClient {
     );
   }
 
-  /**
-   * `POST /api/video/buffer/batch`. Multipart: one `frame_data` file part per frame, in order, and a `frames` text
-   * part holding the per-frame metadata (`[{frame_count?, timestamp?}]`, same order).
-   */
+  /** `POST /api/video/buffer/batch`: always base64 JSON (the gateway reads this route's frames from JSON only). */
   async addFramesBatch(frames: BufferBatchInput[], call?: CallOptions): Promise<BufferBatchReply> {
-    const path = HTTP_ROUTES.bufferBatch;
-    const body = async (encoding: BinaryEncoding): Promise<RequestBody> => {
-      if (encoding === 'base64') {
-        const value = await Promise.all(frames.map(async (f) => ({ ...f, frame_data: await toBase64(f.frame_data) })));
-        return { kind: 'json', value: { frames: value } };
-      }
-      const form = new FormData();
-      form.append('frames', JSON.stringify(frames.map(({ frame_data: _bytes, ...meta }) => meta)));
-      frames.forEach((f, i) => form.append('frame_data', toBlob(f.frame_data, JPEG), frameName(i)));
-      return { kind: 'form', value: form };
+    const value = await Promise.all(frames.map(async (f) => ({ ...f, frame_data: await toBase64(f.frame_data) })));
+    const spec: RequestSpec = {
+      method: 'POST',
+      path: HTTP_ROUTES.bufferBatch,
+      body: { kind: 'json', value: { frames: value } },
     };
-    return this.post<BufferBatchReply>(path, body, call);
+    return (await this.http.json<BufferBatchReply>(spec, call)).body;
   }
 
   /** `POST /api/video/upload`: the client's last video, used by analyze and `use_server_buffer` alerts. */
