@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { GatewayConfig } from './config';
+import type { GatewayServices } from './services/gateway-services';
+import services from './plugins/app/services';
+import errorHandler from './plugins/app/error-handler';
+import auth from './plugins/app/auth';
+import usage from './plugins/app/usage';
+import metrics from './plugins/app/metrics';
+import multipart from './plugins/external/multipart';
+import rateLimit from './plugins/external/rate-limit';
+import swagger from './plugins/external/swagger';
+import health from './routes/health';
+import buffer from './routes/buffer';
+import upload from './routes/upload';
+import analyze from './routes/analyze';
+import alert from './routes/alert';
+import compress from './routes/compress';
+import create from './routes/create';
+import download from './routes/download';
+import storage from './routes/storage';
+import usageRoutes from './routes/usage';
+import jobs from './routes/jobs';
+import privateVideo from './routes/private-video';
+import admin from './routes/admin';
+
+export interface AppOptions {
+  config: GatewayConfig;
+  overrides?: Partial<GatewayServices>;
+}
+
+/**
+ * Contracts schemas carry `$id`s (RiskLevel, ErrorBody...) and appear in many routes; Ajv refuses a
+ * second schema with the same id, so route schemas are compiled without them (the shapes are unchanged).
+ */
+function stripIds(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(stripIds);
+  if (schema && typeof schema === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(schema)) if (k !== '$id') out[k] = stripIds(v);
+    return out;
+  }
+  return schema;
+}
+
+/** The gateway as a plugin: main.ts (and the tests) create the instance and register it. */
+async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
+  instance.addHook('onRoute', (route) => {
+    if (route.schema) route.schema = stripIds(route.schema) as typeof route.schema;
+  });
+  await instance.register(services, { config: opts.config, overrides: opts.overrides });
+  await instance.register(errorHandler);
+  await instance.register(metrics);
+  await instance.register(swagger);
+  await instance.register(auth);
+  await instance.register(usage);
+  await instance.register(multipart);
+  await instance.register(rateLimit);
+
+  for (const routes of [health, buffer, upload, analyze, alert, compress, create, download, storage, usageRoutes, jobs, privateVideo, admin]) {
+    await instance.register(routes);
+  }
+}
+
+export default fp(app, { name: 'vigint-gateway' });

@@ -1,0 +1,55 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { loadConfig, Port } from '@vigint/config';
+
+/** Default AI prices, USD per million tokens (input, output); override with AI_PRICES_JSON. */
+export const DEFAULT_AI_PRICES: Record<string, { input: number; output: number }> = {
+  'gemini-2.5-flash-lite': { input: 0.1, output: 0.4 },
+  'gemini-2.5-flash': { input: 0.3, output: 2.5 },
+  offline: { input: 0, output: 0 },
+};
+
+export const GatewayConfigSchema = Type.Object({
+  PORT: Port(5000),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  DATABASE_URL: Type.String({ default: 'postgresql://root@127.0.0.1:5432/vigint' }),
+  REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
+  /** Prefix of every BullMQ queue and state key (tests use a unique one). */
+  QUEUE_PREFIX: Type.String({ default: 'vigint' }),
+  SECRET_KEY: Type.String({ minLength: 8 }),
+  /** HMAC secret of private video links (`/video/:id?token=`); SECRET_KEY when unset (worker and gateway must agree). */
+  VIDEO_LINK_SECRET: Type.Optional(Type.String({ minLength: 8 })),
+  STORAGE_BACKEND: Type.Union([Type.Literal('disk'), Type.Literal('postgres'), Type.Literal('s3')], { default: 'disk' }),
+  STORAGE_DIR: Type.String({ default: './data/artifacts' }),
+  /** Body limit of JSON and multipart requests; 40 MB fits a 20 MB video as base64 (4/3) with room. */
+  BODY_LIMIT_MB: Type.Number({ exclusiveMinimum: 0, default: 40 }),
+  SYNC_WAIT_MS: Type.Integer({ minimum: 1, default: 60_000 }),
+  /** Requests per window per key (or per IP without a key). */
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  S3_BUCKET: Type.Optional(Type.String()),
+  S3_ENDPOINT: Type.Optional(Type.String()),
+  S3_REGION: Type.Optional(Type.String()),
+  S3_ACCESS_KEY_ID: Type.Optional(Type.String()),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String()),
+  /** Base URL of the links put in e-mails and replies (private video page, downloads). */
+  PUBLIC_BASE_URL: Type.Optional(Type.String()),
+  /** Client state (buffers, last upload) and transient frames live this long in Redis. */
+  STATE_TTL_SECONDS: Type.Integer({ minimum: 10, default: 3600 }),
+  FRAME_BUFFER_MAX: Type.Integer({ minimum: 1, default: 64 }),
+  ARTIFACT_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, default: 72 }),
+  VIDEO_LINK_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, default: 48 }),
+  EMAIL_TO: Type.Optional(Type.String()),
+  AI_PRICES_JSON: Type.Optional(Type.String()),
+  LOG_LEVEL: Type.String({ default: 'info' }),
+});
+export type GatewayConfig = Static<typeof GatewayConfigSchema>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return loadConfig(GatewayConfigSchema, env);
+}
+
+/** The per-model price table: defaults, overridden by AI_PRICES_JSON (`{"model": {"input": 0.1, "output": 0.4}}`). */
+export function aiPrices(config: GatewayConfig): Record<string, { input: number; output: number }> {
+  if (!config.AI_PRICES_JSON) return DEFAULT_AI_PRICES;
+  return { ...DEFAULT_AI_PRICES, ...(JSON.parse(config.AI_PRICES_JSON) as Record<string, { input: number; output: number }>) };
+}

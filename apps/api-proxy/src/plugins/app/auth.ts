@@ -1,0 +1,70 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, ErrorCode } from '@vigint/contracts';
+import type { TenantRecord } from '../../services/gateway.repository';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tenant: TenantRecord | null;
+  }
+  interface FastifyInstance {
+    /** onRequest/preHandler hook: resolves the API key to its tenant or answers 401. */
+    authenticate: (req: FastifyRequest) => Promise<void>;
+    /** preHandler hook of the admin routes: `X-Admin-Key` must equal SECRET_KEY. */
+    authenticateAdmin: (req: FastifyRequest) => Promise<void>;
+  }
+}
+
+export const sha256Hex = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+/** Constant-time equality of two strings (compares their SHA-256, so lengths never leak). */
+export function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+/** The caller's key: `Authorization: Bearer`, `X-API-Key`, or `?api_key=` (in that order). */
+export function extractApiKey(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim() || undefined;
+  const x = req.headers['x-api-key'];
+  if (typeof x === 'string' && x.trim()) return x.trim();
+  const q = (req.query as Record<string, unknown> | undefined)?.api_key;
+  if (typeof q === 'string' && q.trim()) return q.trim();
+  return undefined;
+}
+
+async function auth(app: FastifyInstance): Promise<void> {
+  const secretHash = sha256Hex(app.config.SECRET_KEY);
+  app.decorateRequest('tenant', null);
+
+  app.decorate('authenticate', async (req: FastifyRequest) => {
+    const key = extractApiKey(req);
+    if (!key || key.length > 512) throw new AppError(ErrorCode.Unauthorized, 'missing or invalid API key');
+    const hash = sha256Hex(key);
+    let tenant = await app.svc.repo.findActiveKey(hash);
+    if (tenant && !timingSafeEqual(Buffer.from(tenant.keyHash, 'utf8'), Buffer.from(hash, 'utf8'))) tenant = null;
+    if (!tenant && timingSafeEqual(Buffer.from(hash, 'hex'), Buffer.from(secretHash, 'hex'))) {
+      // The seed's set-up: the site's secret_key equals the server's. It maps to a built-in default client.
+      tenant = await app.svc.repo.ensureDefaultClient(secretHash, app.config.EMAIL_TO ?? 'default@vigint.local');
+    }
+    if (!tenant) throw new AppError(ErrorCode.Unauthorized, 'missing or invalid API key');
+    req.tenant = tenant;
+    app.svc.repo.touchKey(tenant.apiKeyId).catch(() => undefined);
+  });
+
+  app.decorate('authenticateAdmin', async (req: FastifyRequest) => {
+    const key = req.headers['x-admin-key'];
+    if (typeof key !== 'string' || !safeEqual(key, app.config.SECRET_KEY)) {
+      throw new AppError(ErrorCode.Unauthorized, 'missing or invalid admin key');
+    }
+  });
+}
+
+export default fp(auth, { name: 'auth', dependencies: ['services'] });
+
+/** The authenticated tenant of a request (routes behind `authenticate`). */
+export function tenantOf(req: FastifyRequest): TenantRecord {
+  if (!req.tenant) throw new AppError(ErrorCode.Unauthorized, 'missing or invalid API key');
+  return req.tenant;
+}

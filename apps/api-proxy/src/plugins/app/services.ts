@@ -1,0 +1,88 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { BlobStore, ClientStateStore, JobQueue } from '@vigint/queue';
+import { FfmpegAdapter } from '@vigint/ffmpeg';
+import { ImageAdapter } from '@vigint/image';
+import { createArtifactStore } from '@vigint/storage';
+import type { Logger } from '@vigint/logger';
+import type { GatewayConfig } from '../../config';
+import { GatewayRepository } from '../../services/gateway.repository';
+import type { GatewayServices } from '../../services/gateway-services';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: GatewayConfig;
+    svc: GatewayServices;
+  }
+}
+
+export interface ServicesPluginOptions {
+  config: GatewayConfig;
+  /** Parts built by the caller (tests); the rest is created here and closed on shutdown. */
+  overrides?: Partial<GatewayServices>;
+}
+
+/** Builds the gateway's connections (PostgreSQL, Redis/BullMQ, artifact store) and closes them on shutdown. */
+async function services(app: FastifyInstance, opts: ServicesPluginOptions): Promise<void> {
+  const { config } = opts;
+  const o = opts.overrides ?? {};
+  const log = app.log.child({ module: 'services' }) as unknown as Logger;
+  const repo = o.repo ?? new GatewayRepository(config.DATABASE_URL);
+  const queue = o.queue ?? new JobQueue({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, log });
+  const redis = o.redis ?? queue.connection;
+  const svc: GatewayServices = {
+    config,
+    repo,
+    queue,
+    redis,
+    blobs: o.blobs ?? new BlobStore(redis, config.QUEUE_PREFIX),
+    state:
+      o.state ??
+      new ClientStateStore({
+        redis,
+        prefix: config.QUEUE_PREFIX,
+        ttlSeconds: config.STATE_TTL_SECONDS,
+        maxFrames: config.FRAME_BUFFER_MAX,
+      }),
+    artifacts:
+      o.artifacts ??
+      (await createArtifactStore({
+        backend: config.STORAGE_BACKEND,
+        storageDir: config.STORAGE_DIR,
+        databaseUrl: config.DATABASE_URL,
+        ...(config.S3_BUCKET
+          ? {
+              s3: {
+                bucket: config.S3_BUCKET,
+                endpoint: config.S3_ENDPOINT,
+                region: config.S3_REGION,
+                accessKeyId: config.S3_ACCESS_KEY_ID,
+                secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+              },
+            }
+          : {}),
+      })),
+    images: o.images ?? new ImageAdapter({}),
+    ffmpeg: o.ffmpeg ?? new FfmpegAdapter(log),
+  };
+  // Producers fail fast while Redis is not connected: give the first connection a moment (not fatal:
+  // the gateway starts without Redis and answers 503 until it is back).
+  if (redis.status !== 'ready') {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 3_000);
+      redis.once('ready', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+  app.decorate('config', config);
+  app.decorate('svc', svc);
+  app.addHook('onClose', async () => {
+    if (!o.queue) await queue.close().catch(() => undefined);
+    if (!o.repo) await repo.close().catch(() => undefined);
+    if (!o.artifacts) await svc.artifacts.close().catch(() => undefined);
+  });
+}
+
+export default fp(services, { name: 'services' });

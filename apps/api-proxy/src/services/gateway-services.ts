@@ -1,0 +1,25 @@
+import type { Redis } from 'ioredis';
+import type { JobQueue, BlobStore, ClientStateStore } from '@vigint/queue';
+import type { FfmpegAdapter } from '@vigint/ffmpeg';
+import type { GatewayConfig } from '../config';
+import type { GatewayRepository } from './gateway.repository';
+
+import type { ArtifactStore } from '@vigint/storage';
+
+/** The image checks the gateway runs before enqueueing (libs/adapters/image's ImageAdapter). */
+export interface GatewayImageProbe {
+  probe(buf: Buffer): Promise<{ width: number; height: number; format: string }>;
+}
+
+/** Everything the routes use, built once per app (tests pass their own parts). */
+export interface GatewayServices {
+  config: GatewayConfig;
+  repo: GatewayRepository;
+  redis: Redis;
+  queue: JobQueue;
+  blobs: BlobStore;
+  state: ClientStateStore;
+  artifacts: ArtifactStore;
+  images: GatewayImageProbe;
+  ffmpeg: FfmpegAdapter;
+}

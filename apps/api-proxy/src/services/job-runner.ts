@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  AppError,
+  ErrorCode,
+  JobState,
+  PREFER_ASYNC,
+  type JobName,
+  type JobPayloadMap,
+  type JobResultMap,
+} from '@vigint/contracts';
+
+/** True when the caller sent `Prefer: respond-async` (RFC 7240). */
+export function prefersAsync(req: FastifyRequest): boolean {
+  const p = req.headers.prefer;
+  const v = Array.isArray(p) ? p.join(',') : (p ?? '');
+  return v
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .includes(PREFER_ASYNC);
+}
+
+export const statusUrl = (jobId: string): string => `/api/jobs/${encodeURIComponent(jobId)}`;
+
+export type JobOutcome<N extends JobName> =
+  | { kind: 'completed'; jobId: string; result: JobResultMap[N] }
+  | { kind: 'accepted'; jobId: string }
+  | { kind: 'pending'; jobId: string };
+
+/**
+ * Enqueues a job and, unless the caller prefers async, waits for it within SYNC_WAIT_MS. A failed job's
+ * error comes back as the same AppError (a permanent INVALID_VIDEO found by ffmpeg is the same 422).
+ * `pending`: still running after the bound (the caller decides: 207 for alerts, 504 elsewhere).
+ */
+export async function runJob<N extends JobName>(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  name: N,
+  data: JobPayloadMap[N],
+  options: { jobId?: string; waitMs?: number } = {},
+): Promise<JobOutcome<N>> {
+  const job = await app.svc.queue.enqueue(name, data, options.jobId ? { jobId: options.jobId } : {});
+  req.log.info({ jobId: job.id, job: name }, 'job enqueued');
+  if (prefersAsync(req)) return { kind: 'accepted', jobId: job.id };
+  const view = await app.svc.queue.waitFor(job.id, options.waitMs ?? app.config.SYNC_WAIT_MS);
+  if (!view) throw new AppError(ErrorCode.JobFailed, 'job vanished before it finished');
+  if (view.state === JobState.Completed) return { kind: 'completed', jobId: job.id, result: view.result as JobResultMap[N] };
+  if (view.state === JobState.Failed) throw AppError.fromBody(view.error ?? { error: 'job failed', code: ErrorCode.JobFailed });
+  return { kind: 'pending', jobId: job.id };
+}
+
+/** 202 `{job_id, status_url}` for `Prefer: respond-async`. */
+export function sendAccepted(reply: FastifyReply, jobId: string, status = 'queued'): FastifyReply {
+  return reply
+    .code(202)
+    .header('location', statusUrl(jobId))
+    .send({ job_id: jobId, status_url: statusUrl(jobId), status });
+}
+
+/** The sync wait ran out: 504 naming the job, which keeps running (poll status_url). */
+export function pendingError(jobId: string): AppError {
+  return new AppError(ErrorCode.Timeout, `job ${jobId} is still running; poll ${statusUrl(jobId)}`, {
+    details: { job_id: jobId, status_url: statusUrl(jobId) },
+  });
+}

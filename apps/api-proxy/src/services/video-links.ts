@@ -1,0 +1,20 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { signVideoLink, verifyVideoLink } from '@vigint/alerting';
+
+export const linkSecret = (app: FastifyInstance): string => app.config.VIDEO_LINK_SECRET ?? app.config.SECRET_KEY;
+
+/** Base of absolute links: PUBLIC_BASE_URL, else what the request came to. */
+export function publicBase(app: FastifyInstance, req: FastifyRequest): string {
+  return (app.config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
+}
+
+/** A private link to a video page: `/video/{id}?token=` (HMAC over id and expiry). */
+export function videoLink(app: FastifyInstance, req: FastifyRequest, videoId: string, expiresAt?: Date): { url: string; expiresAt: Date } {
+  const exp = expiresAt ?? new Date(Date.now() + app.config.VIDEO_LINK_TTL_HOURS * 3_600_000);
+  const token = signVideoLink(linkSecret(app), videoId, exp);
+  return { url: `${publicBase(app, req)}/video/${encodeURIComponent(videoId)}?token=${encodeURIComponent(token)}`, expiresAt: exp };
+}
+
+export function checkVideoLink(app: FastifyInstance, videoId: string, token: string) {
+  return verifyVideoLink(linkSecret(app), videoId, token);
+}
