@@ -4,5 +4,7 @@ export default defineProject({
   test: {
     name: 'deploy-check',
     include: ['src/**/*.spec.ts', 'test/integration/**/*.spec.ts'],
+    // docker-compose v1 is a Python program: a few seconds per call on a busy two-core machine.
+    testTimeout: 60_000,
   },
 });

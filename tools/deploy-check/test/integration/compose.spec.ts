@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { checkCompose, composeConfig, composeServices, REPO_ROOT, type ComposeFile } from '../../src/index';
 
@@ -72,7 +72,11 @@ describe('docker-compose.yml', () => {
 });
 
 describe('compose rules catch', () => {
-  const resolved = () => composeConfig({ cwd: REPO_ROOT, envFile: '.env.example', profiles: ['agent'], env: cleanEnv });
+  let base: ComposeFile;
+  beforeAll(async () => {
+    base = await composeConfig({ cwd: REPO_ROOT, envFile: '.env.example', profiles: ['agent'], env: cleanEnv });
+  });
+  const resolved = async () => structuredClone(base);
 
   it('Redis without persistence or with eviction', async () => {
     const c = await resolved();
