@@ -3,3 +3,4 @@ export * from './gemini.adapter';
 export * from './prompts';
 export * from './response-schema';
 export * from './verdict-schema';
+export * from './create-analysis-provider';

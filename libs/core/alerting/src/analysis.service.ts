@@ -10,13 +10,20 @@ import {
   type Polygon,
   type TokenUsage,
 } from '@vigint/contracts';
-import { buildConfirmPrompt, buildScreenPrompt, type AnalysisMedia, type AnalysisProvider } from '@vigint/gemini';
+import {
+  buildConfirmPrompt,
+  buildScreenPrompt,
+  DEFAULT_GEMINI_MODEL_LONG,
+  DEFAULT_GEMINI_MODEL_SHORT,
+  type AnalysisMedia,
+  type AnalysisProvider,
+} from '@vigint/gemini';
 import type { ImageAdapter } from '@vigint/image';
 import { silentLogger, type Logger } from '@vigint/logger';
 import { createConcurrencyLimit, type ConcurrencyLimit } from './concurrency-limit';
 import { OfflineAnalyzer } from './offline-analyzer';
 
-export const DEFAULT_MODELS = { short: 'gemini-2.5-flash-lite', long: 'gemini-2.5-flash' } as const;
+export const DEFAULT_MODELS = { short: DEFAULT_GEMINI_MODEL_SHORT, long: DEFAULT_GEMINI_MODEL_LONG } as const;
 
 export interface AnalysisServiceOptions {
   /** Absent → the offline motion-only analyzer (local mode without GOOGLE_API_KEY). */
