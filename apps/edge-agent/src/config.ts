@@ -204,8 +204,17 @@ function checkUrl(url: string, what: string): string {
   return url;
 }
 
+/**
+ * Relative paths are the user's: `npm start` / `nx serve` run the agent inside apps/edge-agent (and nested npm
+ * resets INIT_CWD there), while the user typed the path from the workspace root, where Nx is run.
+ */
+export function userPath(p: string, env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.NX_TASK_TARGET_PROJECT && env.NX_WORKSPACE_ROOT ? env.NX_WORKSPACE_ROOT : process.cwd();
+  return resolve(base, p);
+}
+
 function checkReadableVideo(file: string): string {
-  const abs = resolve(file);
+  const abs = userPath(file);
   try {
     accessSync(abs, constants.R_OK);
     if (!statSync(abs).isFile()) throw new Error('not a file');
@@ -299,7 +308,7 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
     throw err;
   }
   const files: Array<AgentFile & { secret_key?: string; file: string }> = [];
-  for (const f of cli.configFiles) files.push({ ...readConfigFile(f), file: f });
+  for (const f of cli.configFiles) files.push({ ...readConfigFile(userPath(f, env)), file: f });
   const merged = Object.assign({}, ...files) as AgentFile & { secret_key?: string };
 
   const cameras: CameraConfig[] = [];
@@ -334,7 +343,7 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
   return {
     cameras,
     fast: cli.fast,
-    outbox: resolve(cli.outbox),
+    outbox: userPath(cli.outbox, env),
     apiServerUrl: apiServerUrl ? checkUrl(apiServerUrl, 'API server URL') : undefined,
     apiKey: e.VIGINT_API_KEY ?? e.API_KEY ?? e.SECRET_KEY ?? merged.secret_key,
     secretKey: e.SECRET_KEY ?? merged.secret_key,

@@ -120,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
   await backend.close();
   await Promise.all(captures.map((c) => c.cleanup()));
   out.print(formatSummary(views()));
+  log.info({ summary: views().map((v) => ({ cameraId: v.id, state: v.state, ...v.stats })) }, 'summary');
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   const failed = states.filter((s) => s === CameraState.Failed).length;

@@ -1,0 +1,93 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FfmpegAdapter } from '@vigint/ffmpeg';
+import { silentLogger } from '@vigint/logger';
+import { makeTestVideo } from '@vigint/testing';
+import { emlFiles, parseEml, runAgent, summaryOf } from './agent-harness';
+
+/** The agent on generated files with --fast, local mode, offline analyzer, .eml outbox. */
+describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 }, () => {
+  let work: string;
+  let quiet: string;
+  let crossing: string;
+  const videos: string[] = [];
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'vigint-agent-test-'));
+    [quiet, crossing] = await Promise.all([
+      makeTestVideo({ seconds: 14, noise: true, lightChangeAtSec: 7 }),
+      makeTestVideo({ seconds: 20, noise: true, withMovingBox: { startSec: 11, endSec: 15 } }),
+    ]);
+    videos.push(quiet, crossing);
+  }, 60_000);
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+    await Promise.all(videos.map((v) => rm(dirname(v), { recursive: true, force: true })));
+  });
+
+  it('a quiet scene with sensor noise and a light change: no motion, no AI call, no alert', async () => {
+    const outbox = join(work, 'quiet');
+    const run = await runAgent(['--video-input', quiet, '--fast', '--outbox', outbox]);
+    expect(run.code).toBe(0);
+    const [cam] = summaryOf(run);
+    expect(cam!.framesRead).toBeGreaterThanOrEqual(65);
+    expect(cam!.motionFrames).toBe(0);
+    expect(cam!.analyses).toBe(0);
+    expect(cam!.incidents).toBe(0);
+    expect(await emlFiles(outbox)).toHaveLength(0);
+    expect(run.stdout).toMatch(/offline motion-only analyzer/);
+  });
+
+  it('a person-sized object crossing: one incident, one .eml whose clip has the pre-roll', async () => {
+    const outbox = join(work, 'crossing');
+    const run = await runAgent(['--video-input', crossing, '--fast', '--outbox', outbox, '--camera-id', 'hall']);
+    expect(run.code).toBe(0);
+    const [cam] = summaryOf(run);
+    expect(cam!.cameraId).toBe('hall');
+    expect(cam!.motionFrames).toBeGreaterThan(5);
+    expect(cam!.incidents).toBe(1);
+    expect(cam!.alerts).toHaveLength(1);
+    expect(cam!.alerts[0]!.status).toBe('sent');
+    const files = await emlFiles(outbox);
+    expect(files).toHaveLength(1);
+    expect(run.stdout).toContain(files[0]!);
+
+    const mail = await parseEml(files[0]!);
+    const clip = mail.attachments.find((a) => a.contentType === 'video/mp4');
+    expect(clip).toBeDefined();
+    const clipFile = join(work, 'clip.mp4');
+    await writeFile(clipFile, clip!.content);
+    const info = await new FfmpegAdapter(silentLogger).probe(clipFile);
+    // Motion starts at ~11 s: 10 s pre-roll + the crossing + 5 s post-roll, cut on 1 s keyframes.
+    expect(info.durationSeconds).toBeGreaterThanOrEqual(8);
+    expect(cam!.alerts[0]!.clipRange![0]).toBeLessThanOrEqual(2);
+    // The temp dirs of the camera are gone.
+    expect((await readdir(tmpdir())).filter((n) => n.startsWith('vigint-agent-hall-'))).toHaveLength(0);
+  });
+
+  it('a mask over the crossing zone hides the motion: no AI call, no alert', async () => {
+    const outbox = join(work, 'masked');
+    const config = join(work, 'masked.yaml');
+    await writeFile(
+      config,
+      [
+        'cameras:',
+        `  - id: masked`,
+        `    video_input: ${crossing}`,
+        '    motion:',
+        '      mask:',
+        '        - [[0, 0.25], [1, 0.25], [1, 0.85], [0, 0.85]]',
+      ].join('\n'),
+    );
+    const run = await runAgent(['--config', config, '--fast', '--outbox', outbox]);
+    expect(run.code).toBe(0);
+    const [cam] = summaryOf(run);
+    expect(cam!.framesRead).toBeGreaterThan(90);
+    expect(cam!.motionFrames).toBe(0);
+    expect(cam!.analyses).toBe(0);
+    expect(await emlFiles(outbox)).toHaveLength(0);
+  });
+});
