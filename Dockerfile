@@ -29,9 +29,12 @@ RUN npm ci --no-audit --no-fund \
 FROM ${NODE_IMAGE} AS base
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
-    STORAGE_DIR=/data/storage
+    STORAGE_DIR=/app/data/artifacts \
+    EMAIL_OUTBOX_DIR=/app/data/outbox
 WORKDIR /app
-RUN mkdir -p /data/storage && chown node:node /data/storage
+# The only place the non-root user may write (disk artifact store, .eml outbox); mount a volume here
+# when STORAGE_BACKEND=disk.
+RUN mkdir -p /app/data && chown node:node /app/data
 
 FROM base AS base-ffmpeg
 # Debian's ffmpeg (5.1 on bookworm): the worker builds clips, the agent captures and cuts.
