@@ -57,7 +57,21 @@ async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
   await instance.register(multipart);
   await instance.register(rateLimit);
 
-  for (const routes of [health, buffer, upload, analyze, alert, compress, create, download, storage, usageRoutes, jobs, privateVideo, admin]) {
+  for (const routes of [
+    health,
+    buffer,
+    upload,
+    analyze,
+    alert,
+    compress,
+    create,
+    download,
+    storage,
+    usageRoutes,
+    jobs,
+    privateVideo,
+    admin,
+  ]) {
     await instance.register(routes);
   }
 }

@@ -18,7 +18,9 @@ export const GatewayConfigSchema = Type.Object({
   SECRET_KEY: Type.String({ minLength: 8 }),
   /** HMAC secret of private video links (`/video/:id?token=`); SECRET_KEY when unset (worker and gateway must agree). */
   VIDEO_LINK_SECRET: Type.Optional(Type.String({ minLength: 8 })),
-  STORAGE_BACKEND: Type.Union([Type.Literal('disk'), Type.Literal('postgres'), Type.Literal('s3')], { default: 'disk' }),
+  STORAGE_BACKEND: Type.Union([Type.Literal('disk'), Type.Literal('postgres'), Type.Literal('s3')], {
+    default: 'disk',
+  }),
   STORAGE_DIR: Type.String({ default: './data/artifacts' }),
   /** Body limit of JSON and multipart requests; 40 MB fits a 20 MB video as base64 (4/3) with room. */
   BODY_LIMIT_MB: Type.Number({ exclusiveMinimum: 0, default: 40 }),
@@ -51,5 +53,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
 /** The per-model price table: defaults, overridden by AI_PRICES_JSON (`{"model": {"input": 0.1, "output": 0.4}}`). */
 export function aiPrices(config: GatewayConfig): Record<string, { input: number; output: number }> {
   if (!config.AI_PRICES_JSON) return DEFAULT_AI_PRICES;
-  return { ...DEFAULT_AI_PRICES, ...(JSON.parse(config.AI_PRICES_JSON) as Record<string, { input: number; output: number }>) };
+  return {
+    ...DEFAULT_AI_PRICES,
+    ...(JSON.parse(config.AI_PRICES_JSON) as Record<string, { input: number; output: number }>),
+  };
 }

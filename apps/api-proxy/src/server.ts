@@ -26,13 +26,19 @@ export async function buildServer(opts: BuildOptions): Promise<FastifyInstance> 
     },
   };
   const serializers = {
-    req: (req: { method: string; url: string; id?: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), id: req.id, ip: req.ip }),
+    req: (req: { method: string; url: string; id?: string; ip?: string }) => ({
+      method: req.method,
+      url: redactUrl(req.url),
+      id: req.id,
+      ip: req.ip,
+    }),
   };
-  const instance = (
-    opts.logger
-      ? Fastify({ ...base, loggerInstance: opts.logger.child({ module: 'http' }, { serializers }) as never })
-      : Fastify({ ...base, logger: { ...loggerOptions('api-proxy', config.LOG_LEVEL), serializers } })
-  ) as unknown as FastifyInstance;
+  const instance = (opts.logger
+    ? Fastify({ ...base, loggerInstance: opts.logger.child({ module: 'http' }, { serializers }) as never })
+    : Fastify({
+        ...base,
+        logger: { ...loggerOptions('api-proxy', config.LOG_LEVEL), serializers },
+      })) as unknown as FastifyInstance;
   await instance.register(app, { config, overrides: opts.overrides });
   return instance;
 }

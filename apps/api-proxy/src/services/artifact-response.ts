@@ -3,7 +3,10 @@ import type { ArtifactRecord } from './gateway.repository';
 import { contentDisposition } from './media-intake';
 
 /** Parses a single `bytes=a-b` range; null when absent, 'invalid' when unsatisfiable. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'invalid' {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | 'invalid' {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
@@ -41,7 +44,11 @@ export async function sendArtifact(
     return reply.code(416).header('content-range', `bytes */${size}`).send();
   }
   req.bytesOut = range ? range.end - range.start + 1 : size;
-  if (!range) return reply.code(200).header('content-length', size).send(await app.svc.artifacts.get(a.storageKey));
+  if (!range)
+    return reply
+      .code(200)
+      .header('content-length', size)
+      .send(await app.svc.artifacts.get(a.storageKey));
   const part = await app.svc.artifacts.get(a.storageKey, range);
   return reply
     .code(206)

@@ -109,8 +109,7 @@ export class GatewayRepository {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(784512)');
       let c = (await client.query(`SELECT id FROM clients WHERE name = 'default' ORDER BY id LIMIT 1`)).rows[0] as
-        | { id: number }
-        | undefined;
+        { id: number } | undefined;
       if (!c) {
         c = (
           await client.query(
@@ -144,8 +143,12 @@ export class GatewayRepository {
   // ----- admin -----
 
   async listClients(): Promise<ClientWithKeys[]> {
-    const clients = await this.q<Record<string, unknown>>('SELECT id, name, email, created_at FROM clients ORDER BY id');
-    const keys = await this.q<Record<string, unknown>>('SELECT id, client_id, name, is_active, created_at FROM api_keys ORDER BY id');
+    const clients = await this.q<Record<string, unknown>>(
+      'SELECT id, name, email, created_at FROM clients ORDER BY id',
+    );
+    const keys = await this.q<Record<string, unknown>>(
+      'SELECT id, client_id, name, is_active, created_at FROM api_keys ORDER BY id',
+    );
     return clients.map((c) => ({
       id: String(c.id),
       name: String(c.name),
@@ -153,21 +156,30 @@ export class GatewayRepository {
       createdAt: iso(c.created_at),
       apiKeys: keys
         .filter((k) => k.client_id === c.id)
-        .map((k) => ({ id: String(k.id), isActive: Boolean(k.is_active), name: (k.name as string) ?? null, createdAt: iso(k.created_at) })),
+        .map((k) => ({
+          id: String(k.id),
+          isActive: Boolean(k.is_active),
+          name: (k.name as string) ?? null,
+          createdAt: iso(k.created_at),
+        })),
     }));
   }
 
-  async createClient(name: string, email: string, language: string, keyHash: string): Promise<{ clientId: string; apiKeyId: string }> {
+  async createClient(
+    name: string,
+    email: string,
+    language: string,
+    keyHash: string,
+  ): Promise<{ clientId: string; apiKeyId: string }> {
     try {
-      const c = await this.q<{ id: number }>('INSERT INTO clients (name, email, language) VALUES ($1, $2, $3) RETURNING id', [
-        name,
-        email,
-        language,
-      ]);
-      const k = await this.q<{ id: number }>(`INSERT INTO api_keys (key_hash, name, client_id) VALUES ($1, 'default', $2) RETURNING id`, [
-        keyHash,
-        c[0]!.id,
-      ]);
+      const c = await this.q<{ id: number }>(
+        'INSERT INTO clients (name, email, language) VALUES ($1, $2, $3) RETURNING id',
+        [name, email, language],
+      );
+      const k = await this.q<{ id: number }>(
+        `INSERT INTO api_keys (key_hash, name, client_id) VALUES ($1, 'default', $2) RETURNING id`,
+        [keyHash, c[0]!.id],
+      );
       return { clientId: String(c[0]!.id), apiKeyId: String(k[0]!.id) };
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
@@ -179,7 +191,9 @@ export class GatewayRepository {
 
   async getClient(clientId: string): Promise<{ id: string; name: string } | null> {
     if (!/^\d{1,12}$/.test(clientId)) return null;
-    const r = (await this.q<{ id: number; name: string }>('SELECT id, name FROM clients WHERE id = $1', [Number(clientId)]))[0];
+    const r = (
+      await this.q<{ id: number; name: string }>('SELECT id, name FROM clients WHERE id = $1', [Number(clientId)])
+    )[0];
     return r ? { id: String(r.id), name: r.name } : null;
   }
 
@@ -254,7 +268,9 @@ export class GatewayRepository {
       'SELECT timestamp, endpoint, method, status_code, cost FROM api_usage WHERE api_key_id = $1 ORDER BY timestamp DESC, id DESC LIMIT $2',
       [Number(apiKeyId), limit],
     );
-    const count = await this.q<{ n: string }>('SELECT count(*) AS n FROM api_usage WHERE api_key_id = $1', [Number(apiKeyId)]);
+    const count = await this.q<{ n: string }>('SELECT count(*) AS n FROM api_usage WHERE api_key_id = $1', [
+      Number(apiKeyId),
+    ]);
     return {
       count: Number(count[0]?.n ?? 0),
       rows: rows.map((r) => ({
@@ -294,7 +310,13 @@ export class GatewayRepository {
     }));
   }
 
-  async audit(entry: { clientId: string | null; apiKeyId: string | null; action: string; target: string; ip: string | null }): Promise<void> {
+  async audit(entry: {
+    clientId: string | null;
+    apiKeyId: string | null;
+    action: string;
+    target: string;
+    ip: string | null;
+  }): Promise<void> {
     await this.q('INSERT INTO audit_log (client_id, api_key_id, action, target, ip) VALUES ($1, $2, $3, $4, $5)', [
       entry.clientId === null ? null : Number(entry.clientId),
       entry.apiKeyId === null ? null : Number(entry.apiKeyId),

@@ -43,8 +43,10 @@ export async function runJob<N extends JobName>(
   if (prefersAsync(req)) return { kind: 'accepted', jobId: job.id };
   const view = await app.svc.queue.waitFor(job.id, options.waitMs ?? app.config.SYNC_WAIT_MS);
   if (!view) throw new AppError(ErrorCode.JobFailed, 'job vanished before it finished');
-  if (view.state === JobState.Completed) return { kind: 'completed', jobId: job.id, result: view.result as JobResultMap[N] };
-  if (view.state === JobState.Failed) throw AppError.fromBody(view.error ?? { error: 'job failed', code: ErrorCode.JobFailed });
+  if (view.state === JobState.Completed)
+    return { kind: 'completed', jobId: job.id, result: view.result as JobResultMap[N] };
+  if (view.state === JobState.Failed)
+    throw AppError.fromBody(view.error ?? { error: 'job failed', code: ErrorCode.JobFailed });
   return { kind: 'pending', jobId: job.id };
 }
 

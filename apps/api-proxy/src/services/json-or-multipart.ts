@@ -8,7 +8,6 @@ export function jsonBody<T extends TSchema>(schema: T) {
   return {
     content: {
       'application/json': { schema },
-      'multipart/form-data': { schema: { type: 'object' } },
     },
   };
 }

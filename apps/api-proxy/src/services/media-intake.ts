@@ -26,11 +26,18 @@ const BAD_NAME_RE = /[/\\\x00-\x1f\x7f]|^\.+$|\.\./;
  * A caller's file name is a display name only (storage keys are generated). Path characters are refused
  * rather than silently stripped, so the caller learns about it: 400 INVALID_FILENAME naming the field.
  */
-export function displayFilename(value: string | null | undefined, field: string, fallback: string, ext?: string): string {
+export function displayFilename(
+  value: string | null | undefined,
+  field: string,
+  fallback: string,
+  ext?: string,
+): string {
   if (value === null || value === undefined || value.trim() === '') return fallback;
   const name = value.trim();
   if (BAD_NAME_RE.test(name) || name.length > 200) {
-    throw new AppError(ErrorCode.InvalidFilename, `${field} must be a plain file name without path characters`, { field });
+    throw new AppError(ErrorCode.InvalidFilename, `${field} must be a plain file name without path characters`, {
+      field,
+    });
   }
   if (ext && !name.toLowerCase().endsWith(`.${ext}`)) return `${name.replace(/\.[A-Za-z0-9]{1,5}$/, '')}.${ext}`;
   return name;

@@ -34,7 +34,9 @@ export async function storeVideo(
     else await pipeline(source, createWriteStream(file));
     const info = await app.svc.ffmpeg.probe(file, { countFrames: false }).catch((err: unknown) => {
       if (err instanceof AppError && err.code === ErrorCode.InvalidVideo) {
-        throw new AppError(ErrorCode.InvalidVideo, `${options.field} is not a readable video`, { field: options.field });
+        throw new AppError(ErrorCode.InvalidVideo, `${options.field} is not a readable video`, {
+          field: options.field,
+        });
       }
       throw err;
     });

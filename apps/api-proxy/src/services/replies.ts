@@ -21,7 +21,13 @@ export function languageOf(tenant: TenantRecord, requested?: string | null): Ale
 }
 
 /** The analyze reply: the analysis with every earlier and seed field name, the client's e-mail, usage counted. */
-export function analyzeReply(app: FastifyInstance, req: FastifyRequest, tenant: TenantRecord, result: AnalysisResult, jobId?: string): AnalyzeReply {
+export function analyzeReply(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  tenant: TenantRecord,
+  result: AnalysisResult,
+  jobId?: string,
+): AnalyzeReply {
   req.usage = addUsage(req.usage, analysisUsage(result, app.aiPrices));
   return {
     ...result,
@@ -85,7 +91,14 @@ export async function compressReply(
 }
 
 /** The route reply of a completed job, for `GET /api/jobs/:id` (same shape as the sync answer). */
-export async function jobReply(app: FastifyInstance, req: FastifyRequest, tenant: TenantRecord, name: string, result: unknown, jobId: string) {
+export async function jobReply(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  tenant: TenantRecord,
+  name: string,
+  result: unknown,
+  jobId: string,
+) {
   switch (name) {
     case JobName.FrameAnalyze:
       return analyzeReply(app, req, tenant, result as AnalysisResult, jobId);

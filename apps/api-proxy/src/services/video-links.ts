@@ -9,10 +9,18 @@ export function publicBase(app: FastifyInstance, req: FastifyRequest): string {
 }
 
 /** A private link to a video page: `/video/{id}?token=` (HMAC over id and expiry). */
-export function videoLink(app: FastifyInstance, req: FastifyRequest, videoId: string, expiresAt?: Date): { url: string; expiresAt: Date } {
+export function videoLink(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  videoId: string,
+  expiresAt?: Date,
+): { url: string; expiresAt: Date } {
   const exp = expiresAt ?? new Date(Date.now() + app.config.VIDEO_LINK_TTL_HOURS * 3_600_000);
   const token = signVideoLink(linkSecret(app), videoId, exp);
-  return { url: `${publicBase(app, req)}/video/${encodeURIComponent(videoId)}?token=${encodeURIComponent(token)}`, expiresAt: exp };
+  return {
+    url: `${publicBase(app, req)}/video/${encodeURIComponent(videoId)}?token=${encodeURIComponent(token)}`,
+    expiresAt: exp,
+  };
 }
 
 export function checkVideoLink(app: FastifyInstance, videoId: string, token: string) {

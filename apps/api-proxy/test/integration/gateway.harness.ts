@@ -24,7 +24,10 @@ export interface Harness {
 }
 
 /** A gateway on a fresh database and Redis prefix, logs captured in memory. */
-export async function startGateway(env: Record<string, string> = {}, existing?: { db: TestDatabase; prefix: string; storageDir: string }): Promise<Harness> {
+export async function startGateway(
+  env: Record<string, string> = {},
+  existing?: { db: TestDatabase; prefix: string; storageDir: string },
+): Promise<Harness> {
   const db = existing?.db ?? (await createTestDatabase('gateway'));
   const prefix = existing?.prefix ?? testRedisPrefix('gateway');
   const storageDir = existing?.storageDir ?? (await mkdtemp(join(tmpdir(), 'vigint-gw-test-')));

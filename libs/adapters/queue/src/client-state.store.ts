@@ -74,7 +74,9 @@ export class ClientStateStore {
     const list = this.key(clientId, 'frames', sourceId);
     const sources = this.key(clientId, 'sources');
     const prev = await this.redis.hget(sources, sourceId);
-    const info = prev ? (JSON.parse(prev) as { name: string | null; frameCount: number }) : { name: null, frameCount: 0 };
+    const info = prev
+      ? (JSON.parse(prev) as { name: string | null; frameCount: number })
+      : { name: null, frameCount: 0 };
     const next = {
       name: meta.sourceName ?? info.name,
       frameCount: meta.frameCount ?? info.frameCount + blobKeys.length,
@@ -146,7 +148,12 @@ export class ClientStateStore {
 
   /** Page metadata of a private video link; kept as long as the link is valid. Not per client: the link's HMAC is the access check. */
   async setVideoMeta(videoId: string, meta: VideoMeta, ttlSeconds: number): Promise<void> {
-    await this.redis.set([this.prefix, 'video-meta', videoId].join(':'), JSON.stringify(meta), 'EX', Math.ceil(ttlSeconds));
+    await this.redis.set(
+      [this.prefix, 'video-meta', videoId].join(':'),
+      JSON.stringify(meta),
+      'EX',
+      Math.ceil(ttlSeconds),
+    );
   }
 
   async getVideoMeta(videoId: string): Promise<VideoMeta | null> {

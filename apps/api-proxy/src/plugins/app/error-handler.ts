@@ -29,7 +29,9 @@ export function toErrorReply(err: unknown): { status: number; body: ErrorBody; i
     }
     return { status, body, internal: false };
   }
-  const fe = err as FastifyError & { validation?: { instancePath?: string; params?: Record<string, unknown>; message?: string }[] };
+  const fe = err as FastifyError & {
+    validation?: { instancePath?: string; params?: Record<string, unknown>; message?: string }[];
+  };
   if (fe && Array.isArray(fe.validation) && fe.validation.length > 0) {
     const v = fe.validation[0]!;
     const missing = typeof v.params?.missingProperty === 'string' ? v.params.missingProperty : undefined;
@@ -44,7 +46,9 @@ export function toErrorReply(err: unknown): { status: number; body: ErrorBody; i
         : `${field ?? where} ${v.message ?? 'is invalid'}`;
     return {
       status: 400,
-      body: field ? { error: message, code: ErrorCode.ValidationFailed, field } : { error: message, code: ErrorCode.ValidationFailed },
+      body: field
+        ? { error: message, code: ErrorCode.ValidationFailed, field }
+        : { error: message, code: ErrorCode.ValidationFailed },
       internal: false,
     };
   }
@@ -60,7 +64,14 @@ export function toErrorReply(err: unknown): { status: number; body: ErrorBody; i
   }
   const sc = (fe as { statusCode?: number })?.statusCode;
   if (typeof sc === 'number' && sc >= 400 && sc < 500) {
-    const code = sc === 413 ? ErrorCode.PayloadTooLarge : sc === 404 ? ErrorCode.NotFound : sc === 429 ? ErrorCode.RateLimited : ErrorCode.BadRequest;
+    const code =
+      sc === 413
+        ? ErrorCode.PayloadTooLarge
+        : sc === 404
+          ? ErrorCode.NotFound
+          : sc === 429
+            ? ErrorCode.RateLimited
+            : ErrorCode.BadRequest;
     return { status: sc, body: { error: fe.message || 'bad request', code }, internal: false };
   }
   return { status: 500, body: { error: 'internal error', code: ErrorCode.Internal }, internal: true };

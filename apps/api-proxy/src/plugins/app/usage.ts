@@ -20,7 +20,10 @@ declare module 'fastify' {
 }
 
 /** Usage of an analysis: one AI request per model call, priced from the per-model table (USD per 1M tokens). */
-export function analysisUsage(result: AnalysisResult, prices: Record<string, { input: number; output: number }>): CallUsage {
+export function analysisUsage(
+  result: AnalysisResult,
+  prices: Record<string, { input: number; output: number }>,
+): CallUsage {
   const u: CallUsage = { aiRequests: 0, inputTokens: 0, outputTokens: 0, alertsSent: 0, cost: 0 };
   for (const call of result.ai_calls ?? []) {
     u.aiRequests += 1;

@@ -29,7 +29,10 @@ export default fp(
       },
       // Thrown by the plugin after it set Retry-After; the error handler turns it into our flat body.
       errorResponseBuilder: (_req, ctx) =>
-        new AppError(ErrorCode.RateLimited, `rate limit exceeded: ${ctx.max} requests per ${ctx.after}`) as unknown as object,
+        new AppError(
+          ErrorCode.RateLimited,
+          `rate limit exceeded: ${ctx.max} requests per ${ctx.after}`,
+        ) as unknown as object,
     });
   },
   { name: 'rate-limit', dependencies: ['services'] },

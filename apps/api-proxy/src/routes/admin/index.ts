@@ -20,19 +20,23 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticateAdmin);
   const security = [{ adminKey: [] }];
 
-  app.get('/admin/clients', { schema: { tags: ['admin'], security, response: { 200: AdminClientList, 401: ErrorBody } } }, async () => {
-    const clients = await app.svc.repo.listClients();
-    return {
-      clients: clients.map((c) => ({
-        id: c.id,
-        name: c.name,
-        email: c.email,
-        created_at: c.createdAt,
-        api_keys: c.apiKeys.map((k) => ({ id: k.id, is_active: k.isActive, name: k.name, created_at: k.createdAt })),
-      })),
-      count: clients.length,
-    };
-  });
+  app.get(
+    '/admin/clients',
+    { schema: { tags: ['admin'], security, response: { 200: AdminClientList, 401: ErrorBody } } },
+    async () => {
+      const clients = await app.svc.repo.listClients();
+      return {
+        clients: clients.map((c) => ({
+          id: c.id,
+          name: c.name,
+          email: c.email,
+          created_at: c.createdAt,
+          api_keys: c.apiKeys.map((k) => ({ id: k.id, is_active: k.isActive, name: k.name, created_at: k.createdAt })),
+        })),
+        count: clients.length,
+      };
+    },
+  );
 
   app.post(
     '/admin/clients',
@@ -47,7 +51,12 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const key = newApiKey();
       const email = req.body.email ?? `client-${randomBytes(6).toString('hex')}@vigint.local`;
-      const { clientId, apiKeyId } = await app.svc.repo.createClient(req.body.name.trim(), email, req.body.language ?? 'en', sha256Hex(key));
+      const { clientId, apiKeyId } = await app.svc.repo.createClient(
+        req.body.name.trim(),
+        email,
+        req.body.language ?? 'en',
+        sha256Hex(key),
+      );
       return reply.code(201).send({
         success: true,
         client_id: clientId,
@@ -63,7 +72,14 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
   for (const action of ['revoke', 'reactivate'] as const) {
     app.post(
       `/admin/clients/:id/${action}`,
-      { schema: { tags: ['admin'], security, params: IdParams, response: { 200: AdminKeyToggleReply, 401: ErrorBody, 404: ErrorBody } } },
+      {
+        schema: {
+          tags: ['admin'],
+          security,
+          params: IdParams,
+          response: { 200: AdminKeyToggleReply, 401: ErrorBody, 404: ErrorBody },
+        },
+      },
       async (req) => {
         const client = await app.svc.repo.getClient(req.params.id);
         if (!client) throw new AppError(ErrorCode.NotFound, 'client not found', { field: 'id' });

@@ -25,7 +25,15 @@ import { readMultipart } from '../../services/multipart-body';
 import { languageOf } from '../../services/replies';
 import { videoLink } from '../../services/video-links';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody };
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+  503: ErrorBody,
+};
 const INCIDENT_TYPES = new Set<string>(Object.values(IncidentType));
 
 /**
@@ -39,7 +47,11 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/video/alert',
     {
-      schema: { tags: ['video'], body: jsonBody(AlertBody), response: { 200: AlertReply, 202: JobAccepted, 207: AlertReply, ...errors } },
+      schema: {
+        tags: ['video'],
+        body: jsonBody(AlertBody),
+        response: { 200: AlertReply, 202: JobAccepted, 207: AlertReply, ...errors },
+      },
     },
     async (req, reply) => {
       const t = tenantOf(req);
@@ -61,7 +73,8 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
           const file = mp.files.find((x) => x.field === 'video' || x.field === 'video_data');
           if (file?.open) {
             const filename = displayFilename(f.video_filename ?? file.filename, 'video_filename', 'incident.mp4');
-            videoArtifactId = (await storeVideo(app, t, file.open(), { filename, kind: 'alert', field: 'video' })).artifact.id;
+            videoArtifactId = (await storeVideo(app, t, file.open(), { filename, kind: 'alert', field: 'video' }))
+              .artifact.id;
           }
         } finally {
           await mp.cleanup();
@@ -70,7 +83,11 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
         b = req.body as AlertBody;
         if (b.video_data) {
           const filename = displayFilename(b.video_filename, 'video_filename', 'incident.mp4');
-          const stored = await storeVideo(app, t, decodeBase64(b.video_data, 'video_data'), { filename, kind: 'alert', field: 'video_data' });
+          const stored = await storeVideo(app, t, decodeBase64(b.video_data, 'video_data'), {
+            filename,
+            kind: 'alert',
+            field: 'video_data',
+          });
           videoArtifactId = stored.artifact.id;
         } else if (b.video_filename) {
           displayFilename(b.video_filename, 'video_filename', 'incident.mp4');
@@ -78,8 +95,14 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
       }
 
       const risk = b.risk_level == null ? RiskLevel.High : parseRiskLevel(b.risk_level);
-      if (!risk) throw new AppError(ErrorCode.ValidationFailed, 'risk_level must be one of NONE, LOW, MEDIUM, HIGH, CRITICAL', { field: 'risk_level' });
-      const it = (b.incident_type ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+      if (!risk)
+        throw new AppError(ErrorCode.ValidationFailed, 'risk_level must be one of NONE, LOW, MEDIUM, HIGH, CRITICAL', {
+          field: 'risk_level',
+        });
+      const it = (b.incident_type ?? '')
+        .trim()
+        .toLowerCase()
+        .replace(/[\s-]+/g, '_');
       const incidentType = INCIDENT_TYPES.has(it) ? (it as IncidentType) : IncidentType.Other;
       const cameraName = (b.client_id ?? '').trim() || 'camera';
       const analysis = (b.analysis ?? '').trim() || 'Security incident detected';
@@ -92,7 +115,8 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
       if (b.use_server_buffer !== false) frameBlobKeys = await app.svc.state.getFrames(t.clientId, DEFAULT_SOURCE, 6);
 
       const idem = req.headers['idempotency-key'];
-      const alertKey = typeof idem === 'string' && /^[A-Za-z0-9_-]{8,100}$/.test(idem) ? `${t.clientId}-${idem}` : randomUUID();
+      const alertKey =
+        typeof idem === 'string' && /^[A-Za-z0-9_-]{8,100}$/.test(idem) ? `${t.clientId}-${idem}` : randomUUID();
       const occurredAt = new Date().toISOString();
       const link = videoArtifactId ? videoLink(app, req, videoArtifactId) : null;
       if (videoArtifactId) {
@@ -171,7 +195,12 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
         alert_id: r.alertId,
         job_id: outcome.jobId,
         video_link: r.videoUrl
-          ? { available: true, video_url: r.videoUrl, video_id: r.videoId ?? videoArtifactId ?? null, expiration_time: r.videoExpiresAt ?? base.video_link.expiration_time }
+          ? {
+              available: true,
+              video_url: r.videoUrl,
+              video_id: r.videoId ?? videoArtifactId ?? null,
+              expiration_time: r.videoExpiresAt ?? base.video_link.expiration_time,
+            }
           : base.video_link,
         email_delivery: {
           success: r.status === AlertStatus.Delivered,

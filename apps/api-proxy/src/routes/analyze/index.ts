@@ -21,7 +21,18 @@ import { readMultipart } from '../../services/multipart-body';
 import { analyzeReply, languageOf } from '../../services/replies';
 import { addUsage, analysisUsage } from '../../plugins/app/usage';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody };
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+  502: ErrorBody,
+  503: ErrorBody,
+  504: ErrorBody,
+};
 
 /** Frames per analysis taken from the buffer: the short buffer (~3 s) for screening, the long one (~10 s). */
 const FROM_BUFFER = { short: 6, long: 24 } as const;
@@ -32,7 +43,13 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/video/analyze',
-    { schema: { tags: ['video'], body: jsonBody(AnalyzeBody), response: { 200: AnalyzeReply, 202: JobAccepted, ...errors } } },
+    {
+      schema: {
+        tags: ['video'],
+        body: jsonBody(AnalyzeBody),
+        response: { 200: AnalyzeReply, 202: JobAccepted, ...errors },
+      },
+    },
     async (req, reply) => {
       const t = tenantOf(req);
       let body: AnalyzeBody = {};
@@ -51,7 +68,9 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
       } else {
         body = (req.body as AnalyzeBody | undefined) ?? {};
         if (body.frame) given.push({ data: decodeBase64(body.frame, 'frame'), field: 'frame' });
-        (body.frames ?? []).forEach((f, i) => given.push({ data: decodeBase64(f, `frames.${i}`), field: `frames.${i}` }));
+        (body.frames ?? []).forEach((f, i) =>
+          given.push({ data: decodeBase64(f, `frames.${i}`), field: `frames.${i}` }),
+        );
       }
       const bufferType = body.buffer_type ?? 'short';
       if (bufferType !== 'short' && bufferType !== 'long') {
@@ -64,16 +83,23 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
         frameBlobKeys = await storeFrames(app, given);
         // Frames sent to analyze also feed the buffer, so a later alert with use_server_buffer finds them.
         await app.svc.state.pushFrames(t.clientId, DEFAULT_SOURCE, frameBlobKeys);
-        if (bufferType === 'long') frameBlobKeys = await app.svc.state.getFrames(t.clientId, DEFAULT_SOURCE, FROM_BUFFER.long);
+        if (bufferType === 'long')
+          frameBlobKeys = await app.svc.state.getFrames(t.clientId, DEFAULT_SOURCE, FROM_BUFFER.long);
       } else {
         const [src, upload] = await Promise.all([
           app.svc.state.getSource(t.clientId, DEFAULT_SOURCE),
           app.svc.state.getLastUpload(t.clientId),
         ]);
         const bufferNewer = src && src.bufferSize > 0 && (!upload || (src.updatedAt ?? '') > upload.uploadedAt);
-        if (bufferNewer) frameBlobKeys = await app.svc.state.getFrames(t.clientId, DEFAULT_SOURCE, FROM_BUFFER[bufferType]);
+        if (bufferNewer)
+          frameBlobKeys = await app.svc.state.getFrames(t.clientId, DEFAULT_SOURCE, FROM_BUFFER[bufferType]);
         else if (upload) videoArtifactId = upload.artifactId;
-        else throw new AppError(ErrorCode.NothingBuffered, 'nothing to analyze: send frame, or buffer frames or upload a video first', { field: 'frame' });
+        else
+          throw new AppError(
+            ErrorCode.NothingBuffered,
+            'nothing to analyze: send frame, or buffer frames or upload a video first',
+            { field: 'frame' },
+          );
       }
 
       const out = await runJob(app, req, JobName.FrameAnalyze, {
@@ -94,12 +120,18 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/video/multi-source/analyze',
     {
-      schema: { tags: ['multi-source'], body: MultiSourceAnalyzeBody, response: { 200: MultiSourceAnalyzeReply, ...errors } },
+      schema: {
+        tags: ['multi-source'],
+        body: MultiSourceAnalyzeBody,
+        response: { 200: MultiSourceAnalyzeReply, ...errors },
+      },
     },
     async (req) => {
       const t = tenantOf(req);
       const body = req.body ?? {};
-      const all = (await app.svc.state.listSources(t.clientId)).filter((s) => s.sourceId !== DEFAULT_SOURCE && s.bufferSize > 0);
+      const all = (await app.svc.state.listSources(t.clientId)).filter(
+        (s) => s.sourceId !== DEFAULT_SOURCE && s.bufferSize > 0,
+      );
       const wanted = body.source_ids ? all.filter((s) => body.source_ids!.includes(s.sourceId)) : all;
       const bufferType = body.buffer_type ?? 'short';
       // One job per source, all enqueued first so they run in parallel on the workers.
@@ -138,7 +170,9 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
         const res = view.result as AnalysisResult;
         req.usage = addUsage(req.usage, analysisUsage(res, app.aiPrices));
         sources[r.source.sourceId] = { ...res, ...(r.source.sourceName ? { source_name: r.source.sourceName } : {}) };
-        const screened = res.ai_calls.some((c) => c.stage === 'screen') ? res.flash_confirmation !== undefined || res.has_security_incident : res.has_security_incident;
+        const screened = res.ai_calls.some((c) => c.stage === 'screen')
+          ? res.flash_confirmation !== undefined || res.has_security_incident
+          : res.has_security_incident;
         if (screened) summary.total_incidents_detected_by_flash_lite += 1;
         if (res.flash_veto) summary.total_incidents_vetoed += 1;
         if (res.has_security_incident) summary.total_incidents_confirmed_by_flash += 1;

@@ -71,7 +71,10 @@ const buffer: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['buffer'], body: BufferBatchBody, response: { 200: BufferBatchReply, ...errors } } },
     async (req) => {
       const t = tenantOf(req);
-      const frames = req.body.frames.map((f, i) => ({ data: decodeBase64(f.frame_data, `frames.${i}.frame_data`), field: `frames.${i}.frame_data` }));
+      const frames = req.body.frames.map((f, i) => ({
+        data: decodeBase64(f.frame_data, `frames.${i}.frame_data`),
+        field: `frames.${i}.frame_data`,
+      }));
       const keys = await storeFrames(app, frames);
       const size = await app.svc.state.pushFrames(t.clientId, DEFAULT_SOURCE, keys);
       return { status: 'buffered', success: true, frames_added: keys.length, buffer_size: size };
@@ -81,14 +84,20 @@ const buffer: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/video/multi-source/buffer',
     {
-      schema: { tags: ['multi-source'], body: jsonBody(MultiSourceBufferBody), response: { 200: MultiSourceBufferReply, ...errors } },
+      schema: {
+        tags: ['multi-source'],
+        body: jsonBody(MultiSourceBufferBody),
+        response: { 200: MultiSourceBufferReply, ...errors },
+      },
     },
     async (req) => {
       const t = tenantOf(req);
       const one = await readOne(req);
       const sourceId = one.sourceId ?? '';
       if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(sourceId) || sourceId === DEFAULT_SOURCE) {
-        throw new AppError(ErrorCode.ValidationFailed, 'source_id must be 1-100 characters of A-Z a-z 0-9 _ . : -', { field: 'source_id' });
+        throw new AppError(ErrorCode.ValidationFailed, 'source_id must be 1-100 characters of A-Z a-z 0-9 _ . : -', {
+          field: 'source_id',
+        });
       }
       const [key] = await storeFrames(app, [{ data: one.data, field: 'frame_data' }]);
       const size = await app.svc.state.pushFrames(t.clientId, sourceId, [key!], {

@@ -8,7 +8,16 @@ import { storeVideo, type StoredVideo } from '../../services/media-store';
 import { numberField, readMultipart } from '../../services/multipart-body';
 import { compressReply } from '../../services/replies';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 500: ErrorBody, 503: ErrorBody, 504: ErrorBody };
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  413: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+  500: ErrorBody,
+  503: ErrorBody,
+  504: ErrorBody,
+};
 
 /** `POST /api/video/compress`: fits a video under `max_size_mb` (default 20), duration kept. */
 const compress: FastifyPluginAsyncTypebox = async (app) => {
@@ -16,7 +25,13 @@ const compress: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/video/compress',
-    { schema: { tags: ['video'], body: jsonBody(CompressBody), response: { 200: CompressReply, 202: JobAccepted, ...errors } } },
+    {
+      schema: {
+        tags: ['video'],
+        body: jsonBody(CompressBody),
+        response: { 200: CompressReply, 202: JobAccepted, ...errors },
+      },
+    },
     async (req, reply) => {
       const t = tenantOf(req);
       let stored: StoredVideo;
@@ -40,12 +55,21 @@ const compress: FastifyPluginAsyncTypebox = async (app) => {
         maxMb = b.max_size_mb ?? undefined;
         quality = b.quality_reduction ?? undefined;
         filename = displayFilename(b.filename, 'filename', 'video.mp4', 'mp4');
-        stored = await storeVideo(app, t, decodeBase64(b.video_data, 'video_data'), { filename, kind: 'input', field: 'video_data', ttlHours: 2 });
+        stored = await storeVideo(app, t, decodeBase64(b.video_data, 'video_data'), {
+          filename,
+          kind: 'input',
+          field: 'video_data',
+          ttlHours: 2,
+        });
       }
       const max = maxMb ?? 20;
-      if (!(max > 0) || max > 500) throw new AppError(ErrorCode.ValidationFailed, 'max_size_mb must be > 0 and ≤ 500', { field: 'max_size_mb' });
+      if (!(max > 0) || max > 500)
+        throw new AppError(ErrorCode.ValidationFailed, 'max_size_mb must be > 0 and ≤ 500', { field: 'max_size_mb' });
       const q = quality ?? 0.85;
-      if (!(q > 0) || q > 1) throw new AppError(ErrorCode.ValidationFailed, 'quality_reduction must be in (0, 1]', { field: 'quality_reduction' });
+      if (!(q > 0) || q > 1)
+        throw new AppError(ErrorCode.ValidationFailed, 'quality_reduction must be in (0, 1]', {
+          field: 'quality_reduction',
+        });
       const out = await runJob(app, req, JobName.VideoCompress, {
         clientId: t.clientId,
         apiKeyId: t.apiKeyId,

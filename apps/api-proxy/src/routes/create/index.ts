@@ -1,5 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppError, CreateBody, CreateReply, ErrorBody, ErrorCode, JobAccepted, JobName, VideoFormat } from '@vigint/contracts';
+import {
+  AppError,
+  CreateBody,
+  CreateReply,
+  ErrorBody,
+  ErrorCode,
+  JobAccepted,
+  JobName,
+  VideoFormat,
+} from '@vigint/contracts';
 import { tenantOf } from '../../plugins/app/auth';
 import { pendingError, runJob, sendAccepted } from '../../services/job-runner';
 import { jsonBody } from '../../services/json-or-multipart';
@@ -8,7 +17,16 @@ import { storeFrames } from '../../services/media-store';
 import { numberField, readMultipart } from '../../services/multipart-body';
 import { createReply } from '../../services/replies';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 500: ErrorBody, 503: ErrorBody, 504: ErrorBody };
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  413: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+  500: ErrorBody,
+  503: ErrorBody,
+  504: ErrorBody,
+};
 
 /** `POST /api/video/create`: JPEG frames → H.264 video (`fps` null → 25, `video_format` null → mp4). */
 const create: FastifyPluginAsyncTypebox = async (app) => {
@@ -16,7 +34,13 @@ const create: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/video/create',
-    { schema: { tags: ['video'], body: jsonBody(CreateBody), response: { 200: CreateReply, 202: JobAccepted, ...errors } } },
+    {
+      schema: {
+        tags: ['video'],
+        body: jsonBody(CreateBody),
+        response: { 200: CreateReply, 202: JobAccepted, ...errors },
+      },
+    },
     async (req, reply) => {
       const t = tenantOf(req);
       let frames: { data: Buffer; field: string }[];
@@ -26,11 +50,14 @@ const create: FastifyPluginAsyncTypebox = async (app) => {
       if (req.isMultipart()) {
         const mp = await readMultipart(req);
         await mp.cleanup();
-        frames = mp.files.filter((f) => f.field === 'frames' || f.field === 'frame').map((f, i) => ({ data: f.data!, field: `frames.${i}` }));
+        frames = mp.files
+          .filter((f) => f.field === 'frames' || f.field === 'frame')
+          .map((f, i) => ({ data: f.data!, field: `frames.${i}` }));
         fps = numberField(mp.fields, 'fps');
         format = mp.fields.video_format && mp.fields.video_format !== 'null' ? mp.fields.video_format : undefined;
         name = mp.fields.output_filename;
-        if (frames.length === 0) throw new AppError(ErrorCode.ValidationFailed, 'frames is required', { field: 'frames' });
+        if (frames.length === 0)
+          throw new AppError(ErrorCode.ValidationFailed, 'frames is required', { field: 'frames' });
       } else {
         const b = req.body as CreateBody;
         frames = b.frames.map((f, i) => ({ data: decodeBase64(f, `frames.${i}`), field: `frames.${i}` }));
@@ -43,7 +70,8 @@ const create: FastifyPluginAsyncTypebox = async (app) => {
         throw new AppError(ErrorCode.UnsupportedFormat, 'video_format must be mp4 or webm', { field: 'video_format' });
       }
       const rate = fps ?? 25;
-      if (!(rate > 0) || rate > 120) throw new AppError(ErrorCode.ValidationFailed, 'fps must be > 0 and ≤ 120', { field: 'fps' });
+      if (!(rate > 0) || rate > 120)
+        throw new AppError(ErrorCode.ValidationFailed, 'fps must be > 0 and ≤ 120', { field: 'fps' });
       const outputName = displayFilename(name, 'output_filename', `video.${fmt}`, fmt);
       const keys = await storeFrames(app, frames);
       const out = await runJob(app, req, JobName.VideoCreate, {

@@ -20,7 +20,13 @@ const download: FastifyPluginAsyncTypebox = async (app) => {
       const t = tenantOf(req);
       const a = await app.svc.repo.findArtifact(req.params.id, t.clientId);
       if (!a) throw new AppError(ErrorCode.NotFound, 'Video not found or expired', { field: 'id' });
-      await app.svc.repo.audit({ clientId: t.clientId, apiKeyId: t.apiKeyId, action: 'video.download', target: a.id, ip: req.ip });
+      await app.svc.repo.audit({
+        clientId: t.clientId,
+        apiKeyId: t.apiKeyId,
+        action: 'video.download',
+        target: a.id,
+        ip: req.ip,
+      });
       return sendArtifact(app, req, reply, a, 'attachment');
     },
   );

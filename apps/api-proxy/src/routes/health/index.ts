@@ -31,11 +31,18 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     };
   });
 
-  app.get('/api/ready', { schema: { tags: ['health'], response: { 200: ReadyReply, 503: ReadyReply } } }, async (_req, reply) => {
-    const [redis, postgres] = await Promise.all([check(() => app.svc.queue.ping()), check(() => app.svc.repo.ping())]);
-    const ok = redis === 'ok' && postgres === 'ok';
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', services: { redis, postgres } });
-  });
+  app.get(
+    '/api/ready',
+    { schema: { tags: ['health'], response: { 200: ReadyReply, 503: ReadyReply } } },
+    async (_req, reply) => {
+      const [redis, postgres] = await Promise.all([
+        check(() => app.svc.queue.ping()),
+        check(() => app.svc.repo.ping()),
+      ]);
+      const ok = redis === 'ok' && postgres === 'ok';
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', services: { redis, postgres } });
+    },
+  );
 
   app.get('/metrics', { schema: { tags: ['health'], hide: true } }, async (_req, reply) => {
     reply.type(app.metrics.contentType);
@@ -43,7 +50,10 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   const notHere = (what: string) => async () => {
-    throw new AppError(ErrorCode.NotImplemented, `${what} is not available in Vigint (the earlier system proxied it to a separate service)`);
+    throw new AppError(
+      ErrorCode.NotImplemented,
+      `${what} is not available in Vigint (the earlier system proxied it to a separate service)`,
+    );
   };
   const r501 = { tags: ['unsupported'], response: { 501: ErrorBody } };
   app.all('/api/rtsp', { schema: r501 }, notHere('/api/rtsp'));

@@ -9,16 +9,25 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/jobs/:id',
-    { schema: { tags: ['jobs'], params: IdParams, response: { 200: JobStatusReply, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody } } },
+    {
+      schema: {
+        tags: ['jobs'],
+        params: IdParams,
+        response: { 200: JobStatusReply, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+      },
+    },
     async (req) => {
       const t = tenantOf(req);
       const view = await app.svc.queue.getJob(req.params.id);
-      if (!view || view.clientId !== t.clientId) throw new AppError(ErrorCode.NotFound, 'job not found', { field: 'id' });
+      if (!view || view.clientId !== t.clientId)
+        throw new AppError(ErrorCode.NotFound, 'job not found', { field: 'id' });
       return {
         job_id: view.id,
         name: view.name,
         state: view.state,
-        ...(view.state === JobState.Completed ? { result: await jobReply(app, req, t, view.name, view.result, view.id) } : {}),
+        ...(view.state === JobState.Completed
+          ? { result: await jobReply(app, req, t, view.name, view.result, view.id) }
+          : {}),
         ...(view.error ? { error: view.error } : {}),
       };
     },

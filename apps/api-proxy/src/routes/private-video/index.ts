@@ -21,12 +21,22 @@ const privateVideo: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['video'],
         consumes: ['multipart/form-data'],
-        response: { 200: PrivateVideoReply, 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 422: ErrorBody, 503: ErrorBody },
+        response: {
+          200: PrivateVideoReply,
+          400: ErrorBody,
+          401: ErrorBody,
+          413: ErrorBody,
+          422: ErrorBody,
+          503: ErrorBody,
+        },
       },
     },
     async (req) => {
       const t = tenantOf(req);
-      if (!req.isMultipart()) throw new AppError(ErrorCode.BadRequest, 'send multipart/form-data with a `video` file field', { field: 'video' });
+      if (!req.isMultipart())
+        throw new AppError(ErrorCode.BadRequest, 'send multipart/form-data with a `video` file field', {
+          field: 'video',
+        });
       const mp = await readMultipart(req, ['video', 'file']);
       try {
         const file = mp.files.find((f) => f.field === 'video' || f.field === 'file');
@@ -56,7 +66,10 @@ const privateVideo: FastifyPluginAsyncTypebox = async (app) => {
   async function resolveLink(id: string, token: string, ip: string, action: string) {
     const check = checkVideoLink(app, id, token);
     if (!check.valid) {
-      throw new AppError(ErrorCode.NotFound, check.reason === 'expired' ? 'this link has expired' : 'Video not found or expired');
+      throw new AppError(
+        ErrorCode.NotFound,
+        check.reason === 'expired' ? 'this link has expired' : 'Video not found or expired',
+      );
     }
     const a = await app.svc.repo.findArtifact(id, null);
     if (!a) throw new AppError(ErrorCode.NotFound, 'Video not found or expired');
@@ -75,8 +88,19 @@ const privateVideo: FastifyPluginAsyncTypebox = async (app) => {
         .type('text/html; charset=utf-8')
         .header('cache-control', 'private, no-store')
         .header('referrer-policy', 'no-referrer')
-        .header('content-security-policy', "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; img-src 'self'")
-        .send(renderVideoPage({ rawUrl, mime: a.mime, meta, createdAt: a.createdAt, expiresAt: expiresAt.toISOString() }) as never);
+        .header(
+          'content-security-policy',
+          "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; img-src 'self'",
+        )
+        .send(
+          renderVideoPage({
+            rawUrl,
+            mime: a.mime,
+            meta,
+            createdAt: a.createdAt,
+            expiresAt: expiresAt.toISOString(),
+          }) as never,
+        );
     },
   );
 

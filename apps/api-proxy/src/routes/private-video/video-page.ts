@@ -4,7 +4,13 @@ const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The small page a private link opens: the player, the analysis and the time (no script, strict CSP). */
-export function renderVideoPage(input: { rawUrl: string; mime: string; meta: VideoMeta | null; createdAt: string; expiresAt: string }): string {
+export function renderVideoPage(input: {
+  rawUrl: string;
+  mime: string;
+  meta: VideoMeta | null;
+  createdAt: string;
+  expiresAt: string;
+}): string {
   const m = input.meta;
   const when = m?.occurredAt ?? input.createdAt;
   return `<!doctype html>

@@ -32,7 +32,11 @@ const upload: FastifyPluginAsyncTypebox = async (app) => {
       } else {
         const b = req.body as VideoUploadBody;
         filename = displayFilename(b.video_filename, 'video_filename', 'video.mp4');
-        stored = await storeVideo(app, t, decodeBase64(b.video_data, 'video_data'), { filename, kind: 'upload', field: 'video_data' });
+        stored = await storeVideo(app, t, decodeBase64(b.video_data, 'video_data'), {
+          filename,
+          kind: 'upload',
+          field: 'video_data',
+        });
       }
       const uploadedAt = new Date().toISOString();
       await app.svc.state.setLastUpload(t.clientId, {
