@@ -31,7 +31,9 @@ function header(input: ScreenPromptInput): string[] {
   const span = input.spanSeconds ? ` over about ${Math.round(input.spanSeconds)} s` : '';
   return [
     'You watch security camera footage for a home or small business owner.',
-    `You get ${input.frameCount} consecutive frame(s)${camera}${span}, oldest first, indexed from 0. Black areas are privacy masks: ignore them.`,
+    input.frameCount > 0
+      ? `You get ${input.frameCount} consecutive frame(s)${camera}${span}, oldest first, indexed from 0. Black areas are privacy masks: ignore them.`
+      : `You get a short video clip${camera}${span}; frame_indexes are seconds from its start.`,
   ];
 }
 

@@ -109,6 +109,9 @@ export class AlertService {
 
   async send(input: AlertInput): Promise<AlertOutcome> {
     const { ledger, image } = this.options;
+    if (!input.to) throw new AppError(ErrorCode.ValidationFailed, 'the alert has no recipient', { field: 'to' });
+    if (!input.alertKey)
+      throw new AppError(ErrorCode.ValidationFailed, 'the alert has no idempotency key', { field: 'alertKey' });
     const log = this.log.child({ alertKey: input.alertKey, camera: input.cameraName });
     const frames = sceneFrames(input.frames);
     const sceneHashes = await Promise.all(frames.map((f) => image.perceptualHash(f)));

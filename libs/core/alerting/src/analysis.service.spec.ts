@@ -57,8 +57,9 @@ describe('AnalysisService (two stages against the fake Gemini)', () => {
       geminiReply.incident({ incident_type: 'intrusion', risk_level: 'HIGH', frame_indexes: [2] }),
       geminiReply.verdict({
         incident: false,
-        incident_type: 'none',
-        risk_level: 'NONE',
+        incident_type: 'intrusion',
+        // Inconsistent on purpose: a veto must still end with no alerting risk.
+        risk_level: 'MEDIUM',
         description: 'The person is the resident taking the bins out.',
         confidence: 0.9,
         frame_indexes: [],
@@ -74,6 +75,8 @@ describe('AnalysisService (two stages against the fake Gemini)', () => {
     expect(result).toMatchObject({
       has_security_incident: false,
       incident_detected: false,
+      risk_level: RiskLevel.None,
+      incident_type: 'none',
       flash_confirmation: false,
       flash_veto: true,
       veto_reason: 'The person is the resident taking the bins out.',

@@ -4,6 +4,9 @@ import {
   AppError,
   BufferType,
   ErrorCode,
+  IncidentType,
+  RiskLevel,
+  riskAtLeast,
   type AiCall,
   type AiVerdict,
   type AnalysisResult,
@@ -177,17 +180,27 @@ export class AnalysisService {
       detailed_analysis: confirm.verdict.description,
       flash_confirmation: confirmed,
       flash_veto: !confirmed,
-      ...(confirmed ? {} : { veto_reason: confirm.verdict.description }),
+      // The veto is the final word: nothing about this scene may trigger an alert.
+      ...(confirmed ? {} : { veto_reason: confirm.verdict.description, risk_level: RiskLevel.None }),
     };
   }
 
   private fields(v: AiVerdict, sent: number[]) {
+    // Callers alert on risk_level ≥ threshold: a "no incident" verdict must not carry an alerting risk level,
+    // and an incident must not hide behind NONE (models are not always self-consistent).
+    const risk = v.incident
+      ? v.risk_level === RiskLevel.None
+        ? RiskLevel.Low
+        : v.risk_level
+      : riskAtLeast(v.risk_level, RiskLevel.Medium)
+        ? RiskLevel.Low
+        : v.risk_level;
     return {
       has_security_incident: v.incident,
       incident_detected: v.incident,
       incident: v.incident,
-      incident_type: v.incident_type,
-      risk_level: v.risk_level,
+      incident_type: v.incident ? v.incident_type : IncidentType.None,
+      risk_level: risk,
       analysis: v.description,
       description: v.description,
       confidence: v.confidence,
