@@ -263,7 +263,8 @@ function buildCamera(
   const d = defaults ?? {};
   const src = entry.video_input ?? entry.rtsp_url;
   if (!src) throw new UserError(`invalid ${where}: needs "rtsp_url" or "video_input"`);
-  const isRtsp = /^rtsps?:\/\//i.test(src);
+  // An rtsp_url is checked as a URL even when it is not rtsp:// (the message then says so).
+  const isRtsp = entry.video_input === undefined || /^rtsps?:\/\//i.test(src);
   const source = isRtsp ? checkUrl(src, `RTSP URL in ${where}`) : checkReadableVideo(src);
   const name = entry.name ?? entry.id ?? (isRtsp ? new URL(src).host : basename(src).replace(/\.[^.]+$/, ''));
   const motion = checkMotion(
@@ -326,7 +327,7 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
     );
   }
   if (cli.rtspUrl) {
-    cameras.unshift(buildCamera({ id: cli.cameraId, rtsp_url: cli.rtspUrl }, cliDefaults, cli, 0, `--rtsp-url`));
+    cameras.unshift(buildCamera({ id: cli.cameraId, rtsp_url: cli.rtspUrl }, cliDefaults, cli, 0, '--rtsp-url'));
   }
   if (cameras.length === 0) {
     throw new UserError(
