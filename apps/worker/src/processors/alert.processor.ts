@@ -12,7 +12,7 @@ import {
   type AlertSendPayload,
   type AlertSendResult,
 } from '@vigint/contracts';
-import type { Db } from '@vigint/db';
+import { AlertRowState, type Db } from '@vigint/db';
 import type { BlobStore, JobContext, JobHandler } from '@vigint/queue';
 import type { ArtifactStore } from '@vigint/storage';
 
@@ -88,7 +88,7 @@ export class AlertProcessor {
       if (outcome.replayed && outcome.status === AlertStatus.Suppressed && !outcome.duplicateOf) {
         // Another sender holds the claim (or died holding it): retry later instead of dropping the alert.
         const row = await db.alerts.findByIdempotencyKey(key);
-        if (row?.status === AlertStatus.Queued) {
+        if (row?.status === AlertRowState.Sending) {
           throw new AppError(ErrorCode.Conflict, 'alert send in progress elsewhere; retrying after its claim ends');
         }
       }

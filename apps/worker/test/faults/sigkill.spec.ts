@@ -1,0 +1,170 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AlertLanguage, AlertStatus, IncidentType, JobName, JobState, RiskLevel, VideoFormat } from '@vigint/contracts';
+import { makeJpegFrames } from '@vigint/testing';
+import { startHarness, type Harness } from '../integration/worker-harness';
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const MAIN = 'apps/worker/src/main.ts';
+
+interface Running {
+  proc: ChildProcess;
+  lines: Array<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+/** The worker as a real process (`node --import tsx`: one process, so SIGKILL hits the worker itself). */
+function startWorker(env: Record<string, string>): Running {
+  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    // Own process group: the kill takes ffmpeg down with the worker, as a crashed container would.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  let buf = '';
+  proc.stdout!.on('data', (c: Buffer) => {
+    buf += c.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  proc.stderr!.on('data', () => undefined);
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, lines, exited };
+}
+
+async function until<T>(
+  what: string,
+  fn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== null && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function sigkill(w: Running): Promise<number | null> {
+  process.kill(-w.proc.pid!, 'SIGKILL');
+  return w.exited;
+}
+
+const logsFor = (w: Running, jobId: string, msg: string) => w.lines.filter((l) => l.jobId === jobId && l.msg === msg);
+
+describe('a worker killed with SIGKILL mid-job', () => {
+  let h: Harness;
+  const running: Running[] = [];
+  const fast = { JOB_LOCK_MS: '3000', JOB_STALLED_INTERVAL_MS: '1000', LOG_LEVEL: 'info' };
+
+  beforeAll(async () => {
+    h = await startHarness('sigkill');
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const w of running.splice(0)) {
+      if (w.proc.exitCode === null && w.proc.signalCode === null) {
+        process.kill(-w.proc.pid!, 'SIGTERM');
+        await w.exited;
+      }
+    }
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('has its clip job picked up after restart and completed exactly once', async () => {
+    // Enough frames that the encode is still running when the kill lands.
+    const frames = await makeJpegFrames(40, { width: 640, height: 480, noise: 30 });
+    const keys = await h.blobs.putMany(
+      Array.from({ length: 300 }, (_, i) => frames[i % frames.length]!),
+      900,
+    );
+    const { id } = await h.queue.enqueue(JobName.VideoCreate, {
+      clientId: h.clientId,
+      apiKeyId: null,
+      frameBlobKeys: keys,
+      fps: 10,
+      format: VideoFormat.Mp4,
+      outputName: 'crash.mp4',
+    });
+
+    const first = startWorker({ ...h.env, ...fast });
+    running.push(first);
+    await until('the job to start', () => logsFor(first, id, 'job started').length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await h.queue.getJob(id))?.state).toBe(JobState.Active);
+    await sigkill(first);
+    expect(logsFor(first, id, 'job completed')).toHaveLength(0);
+
+    const second = startWorker({ ...h.env, ...fast });
+    running.push(second);
+    const view = await h.queue.waitFor<JobName.VideoCreate>(id, 90_000);
+    expect(view?.error).toBeUndefined();
+    expect(view?.state).toBe(JobState.Completed);
+    expect(view?.result?.framesProcessed).toBe(300);
+    expect(logsFor(second, id, 'job completed')).toHaveLength(1);
+    // The rerun knows it is one: attempt 2 in its log.
+    expect(logsFor(second, id, 'job started')[0]?.attempt).toBe(2);
+    // Exactly one video, whatever the first run left behind.
+    const rows = (await h.db.artifacts.listForClient(h.clientId)).filter((a) => a.filename === 'crash.mp4');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.id).toBe(view!.result!.artifactId);
+  }, 180_000);
+
+  it('has its alert job sent once after restart, though SMTP hung during the first run', async () => {
+    // An SMTP "server" that accepts and never answers: the first run hangs in the send.
+    const sockets = new Set<Socket>();
+    const hung: Server = createServer((s) => sockets.add(s));
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    const hungPort = (hung.address() as AddressInfo).port;
+    try {
+      const before = h.smtp.messages.length;
+      const { id } = await h.queue.enqueue(JobName.AlertSend, {
+        clientId: h.clientId,
+        apiKeyId: null,
+        alertKey: 'crash-alert-1',
+        cameraName: 'gate',
+        riskLevel: RiskLevel.High,
+        incidentType: IncidentType.Intrusion,
+        analysis: 'Someone forces the gate.',
+        frameBlobKeys: [],
+        language: AlertLanguage.En,
+        occurredAt: new Date().toISOString(),
+      });
+      const first = startWorker({ ...h.env, ...fast, EMAIL_SMTP_PORT: String(hungPort), ALERT_CLAIM_LEASE_MS: '2000' });
+      running.push(first);
+      await until('the alert job to start', () => logsFor(first, id, 'job started').length > 0);
+      await until('the SMTP connection', () => sockets.size > 0);
+      expect((await h.queue.getJob(id))?.state).toBe(JobState.Active);
+      await sigkill(first);
+
+      const second = startWorker({ ...h.env, ...fast, ALERT_CLAIM_LEASE_MS: '2000' });
+      running.push(second);
+      const view = await h.queue.waitFor<JobName.AlertSend>(id, 90_000);
+      expect(view?.state).toBe(JobState.Completed);
+      expect(view?.result?.status).toBe(AlertStatus.Delivered);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(h.smtp.messages.length - before).toBe(1);
+      expect(logsFor(second, id, 'job completed')).toHaveLength(1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => hung.close(r));
+    }
+  }, 180_000);
+});
