@@ -219,7 +219,7 @@ export class ClipService {
         await this.encodeToTarget(inFile, candidate, target, info, work, { ...options, timeoutMs });
         lastSize = (await stat(candidate)).size;
         this.log.info(
-          { pass, targetBytes: Math.round(targetBytes), size: lastSize, maxSizeBytes, ...target },
+          { attempt: pass, targetBytes: Math.round(targetBytes), size: lastSize, maxSizeBytes, ...target },
           'compress pass',
         );
         if (lastSize <= maxSizeBytes) {

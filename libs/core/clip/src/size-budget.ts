@@ -55,17 +55,17 @@ export function planEncodeTarget(input: {
 }): EncodeTarget | null {
   const { durationSeconds, width, height, hasAudio } = input;
   let fps = input.fps > 0 && input.fps <= 120 ? input.fps : 25;
-  const payloadBytes = input.targetBytes - containerOverheadBytes(durationSeconds, fps, hasAudio);
-  const totalBitrate = (payloadBytes * 8) / durationSeconds;
+  const totalBitrate = (withAudio: boolean) =>
+    ((input.targetBytes - containerOverheadBytes(durationSeconds, fps, withAudio)) * 8) / durationSeconds;
   let audioBitrate = 0;
   if (hasAudio) {
     // Audio gets a small, fixed share: speech stays intelligible at 32k mono; the picture is the evidence.
-    if (totalBitrate >= 1_500_000) audioBitrate = 96_000;
-    else if (totalBitrate >= 500_000) audioBitrate = 64_000;
-    else if (totalBitrate >= 150_000) audioBitrate = 32_000;
-    else audioBitrate = 0;
+    const total = totalBitrate(true);
+    if (total >= 1_500_000) audioBitrate = 96_000;
+    else if (total >= 500_000) audioBitrate = 64_000;
+    else if (total >= 150_000) audioBitrate = 32_000;
   }
-  const videoBitrate = Math.floor(totalBitrate - audioBitrate);
+  const videoBitrate = Math.floor(totalBitrate(audioBitrate > 0) - audioBitrate);
   if (!(videoBitrate >= MIN_VIDEO_BITRATE)) return null;
 
   let w = width;
