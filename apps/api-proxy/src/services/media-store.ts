@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -7,10 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { AppError, ErrorCode } from '@vigint/contracts';
 import { newArtifactKey } from '@vigint/storage';
+import { sampleFramesArgs } from './frame-extract.presets';
 import type { ArtifactRecord, TenantRecord } from './gateway.repository';
 
 export interface StoredVideo {
   artifact: ArtifactRecord;
+  /** Stills sampled from the video (BlobStore keys, oldest first) when `sampleFrames` was asked. */
+  frameBlobKeys: string[];
   durationSeconds: number;
   frameCount: number;
   width: number;
@@ -25,7 +28,7 @@ export async function storeVideo(
   app: FastifyInstance,
   tenant: TenantRecord,
   source: Buffer | Readable,
-  options: { filename: string; kind: string; field: string; ttlHours?: number },
+  options: { filename: string; kind: string; field: string; ttlHours?: number; sampleFrames?: number },
 ): Promise<StoredVideo> {
   const dir = await mkdtemp(join(tmpdir(), 'vigint-gw-'));
   const file = join(dir, 'input');
@@ -58,7 +61,24 @@ export async function storeVideo(
       expiresAt: new Date(Date.now() + ttlHours * 3_600_000).toISOString(),
     });
     const frameCount = info.frameCount ?? Math.round(info.durationSeconds * (info.fps || 0));
-    return { artifact, durationSeconds: info.durationSeconds, frameCount, width: info.width, height: info.height };
+    let frameBlobKeys: string[] = [];
+    if (options.sampleFrames) {
+      // The analysis models read stills: sample the clip evenly (≤ 5 per second) once, at upload.
+      const max = options.sampleFrames;
+      const fps = Math.min(5, Math.max(max / Math.max(info.durationSeconds, 0.1), 0.05));
+      await app.svc.ffmpeg.run(sampleFramesArgs(file, join(dir, 'still-%03d.jpg'), fps, max), { timeoutMs: 60_000 });
+      const stills = (await readdir(dir)).filter((f) => f.startsWith('still-')).sort();
+      const bufs = await Promise.all(stills.map((f) => readFile(join(dir, f))));
+      frameBlobKeys = bufs.length ? await app.svc.blobs.putMany(bufs, app.config.STATE_TTL_SECONDS) : [];
+    }
+    return {
+      artifact,
+      frameBlobKeys,
+      durationSeconds: info.durationSeconds,
+      frameCount,
+      width: info.width,
+      height: info.height,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

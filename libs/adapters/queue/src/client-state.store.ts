@@ -7,6 +7,8 @@ export interface LastUpload {
   sizeBytes: number;
   durationSeconds: number;
   frameCount: number;
+  /** Stills sampled from the video at upload (BlobStore keys, oldest first), analyzed instead of the file. */
+  frameBlobKeys?: string[];
   uploadedAt: string;
 }
 

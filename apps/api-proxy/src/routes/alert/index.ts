@@ -108,11 +108,18 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
       const analysis = (b.analysis ?? '').trim() || 'Security incident detected';
 
       let frameBlobKeys: string[] = [];
-      if (!videoArtifactId && b.use_server_buffer !== false) {
-        const upload = await app.svc.state.getLastUpload(t.clientId);
-        if (upload) videoArtifactId = upload.artifactId;
+      if (b.use_server_buffer !== false) {
+        const [upload, src] = await Promise.all([
+          app.svc.state.getLastUpload(t.clientId),
+          app.svc.state.getSource(t.clientId, DEFAULT_SOURCE),
+        ]);
+        const uploadNewer = upload && (!src?.updatedAt || upload.uploadedAt >= src.updatedAt);
+        if (!videoArtifactId && upload) videoArtifactId = upload.artifactId;
+        frameBlobKeys =
+          uploadNewer && upload.frameBlobKeys?.length
+            ? upload.frameBlobKeys.slice(-6)
+            : await app.svc.state.getFrames(t.clientId, DEFAULT_SOURCE, 6);
       }
-      if (b.use_server_buffer !== false) frameBlobKeys = await app.svc.state.getFrames(t.clientId, DEFAULT_SOURCE, 6);
 
       const idem = req.headers['idempotency-key'];
       const alertKey =

@@ -93,8 +93,10 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
         const bufferNewer = src && src.bufferSize > 0 && (!upload || (src.updatedAt ?? '') > upload.uploadedAt);
         if (bufferNewer)
           frameBlobKeys = await app.svc.state.getFrames(t.clientId, DEFAULT_SOURCE, FROM_BUFFER[bufferType]);
-        else if (upload) videoArtifactId = upload.artifactId;
-        else
+        else if (upload) {
+          videoArtifactId = upload.artifactId;
+          frameBlobKeys = (upload.frameBlobKeys ?? []).slice(-FROM_BUFFER[bufferType]);
+        } else
           throw new AppError(
             ErrorCode.NothingBuffered,
             'nothing to analyze: send frame, or buffer frames or upload a video first',

@@ -6,6 +6,9 @@ import { decodeBase64, displayFilename } from '../../services/media-intake';
 import { storeVideo } from '../../services/media-store';
 import { readMultipart } from '../../services/multipart-body';
 
+/** Stills sampled from an upload for analyze (the long buffer takes them all, the short one the last few). */
+const SAMPLES = 24;
+
 const errors = { 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody };
 
 /** `POST /api/video/upload`: the client's last video (artifact store + Redis pointer), for analyze and alert. */
@@ -25,7 +28,12 @@ const upload: FastifyPluginAsyncTypebox = async (app) => {
           const file = mp.files.find((f) => f.field === 'video' || f.field === 'video_data');
           if (!file?.open) throw new AppError(ErrorCode.ValidationFailed, 'video is required', { field: 'video' });
           filename = displayFilename(mp.fields.video_filename ?? file.filename, 'video_filename', 'video.mp4');
-          stored = await storeVideo(app, t, file.open(), { filename, kind: 'upload', field: 'video' });
+          stored = await storeVideo(app, t, file.open(), {
+            filename,
+            kind: 'upload',
+            field: 'video',
+            sampleFrames: SAMPLES,
+          });
         } finally {
           await mp.cleanup();
         }
@@ -36,6 +44,7 @@ const upload: FastifyPluginAsyncTypebox = async (app) => {
           filename,
           kind: 'upload',
           field: 'video_data',
+          sampleFrames: SAMPLES,
         });
       }
       const uploadedAt = new Date().toISOString();
@@ -45,6 +54,7 @@ const upload: FastifyPluginAsyncTypebox = async (app) => {
         sizeBytes: stored.artifact.bytes,
         durationSeconds: stored.durationSeconds,
         frameCount: stored.frameCount,
+        frameBlobKeys: stored.frameBlobKeys,
         uploadedAt,
       });
       return {

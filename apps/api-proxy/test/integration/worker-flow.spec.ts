@@ -1,0 +1,260 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '@vigint/contracts';
+import { geminiReply, startFakeGemini, startSmtpServer, type FakeGemini, type TestSmtpServer } from '@vigint/testing';
+import { resolveFfmpeg } from '@vigint/ffmpeg';
+import { SECRET, startGateway, type Harness } from './gateway.harness';
+import { b64, jpeg, mp4 } from './media.fixtures';
+import { startWorkerChild, type WorkerChild } from './worker.harness';
+
+const run = promisify(execFile);
+let h: Harness;
+let worker: WorkerChild;
+let gemini: FakeGemini;
+let smtp: TestSmtpServer;
+let key: string;
+let keyB: string;
+
+const post = (url: string, body: unknown, k = key, headers: Record<string, string> = {}) =>
+  h.app.inject({
+    method: 'POST',
+    url,
+    payload: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', 'x-api-key': k, ...headers },
+  });
+
+async function probe(buf: Buffer) {
+  const dir = await mkdtemp(join(tmpdir(), 'vigint-gw-probe-'));
+  try {
+    const f = join(dir, 'v');
+    await writeFile(f, buf);
+    const { stdout } = await run(resolveFfmpeg().ffprobe, [
+      '-v',
+      'error',
+      '-count_frames',
+      '-show_entries',
+      'stream=codec_name,nb_read_frames:format=duration',
+      '-of',
+      'json',
+      f,
+    ]);
+    const j = JSON.parse(stdout) as {
+      streams: { codec_name: string; nb_read_frames: string }[];
+      format: { duration: string };
+    };
+    return {
+      codec: j.streams[0]!.codec_name,
+      frames: Number(j.streams[0]!.nb_read_frames),
+      duration: Number(j.format.duration),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+beforeAll(async () => {
+  gemini = await startFakeGemini();
+  smtp = await startSmtpServer();
+  h = await startGateway({ SYNC_WAIT_MS: '45000' });
+  worker = await startWorkerChild({
+    REDIS_URL: h.config.REDIS_URL,
+    QUEUE_PREFIX: h.prefix,
+    DATABASE_URL: h.db.url,
+    STORAGE_BACKEND: 'disk',
+    STORAGE_DIR: h.storageDir,
+    SECRET_KEY: SECRET,
+    GOOGLE_API_KEY: 'fake-key',
+    GEMINI_BASE_URL: gemini.baseUrl,
+    EMAIL_SMTP_SERVER: smtp.host,
+    EMAIL_SMTP_PORT: String(smtp.port),
+    EMAIL_FROM: 'Vigint <alerts@example.com>',
+    EMAIL_TO: 'fallback@example.com',
+    EMAIL_OUTBOX_DIR: join(h.storageDir, 'outbox'),
+    PUBLIC_BASE_URL: 'http://gateway.test',
+    ALERT_COOLDOWN_SECONDS: '0',
+    MEDIA_CONCURRENCY: '1',
+  });
+  const mk = async (name: string) =>
+    (await post('/admin/clients', { name, email: `${name}@example.com` }, '', { 'x-admin-key': SECRET })).json() as {
+      api_key: string;
+    };
+  key = (await mk('shop')).api_key;
+  keyB = (await mk('office')).api_key;
+}, 90_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await h?.close();
+  await gemini?.close();
+  await smtp?.stop();
+});
+
+describe('with the real worker', () => {
+  it('analyze a frame: HIGH-risk incident with the earlier and seed fields, tokens counted', async () => {
+    gemini.reset();
+    gemini.setDefault(geminiReply.incident());
+    const r = await post('/api/video/analyze', {
+      frame: b64(await jpeg(640, 480)),
+      frame_count: 1,
+      buffer_type: 'short',
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const a = r.json();
+    expect(a).toMatchObject({
+      has_security_incident: true,
+      incident_detected: true,
+      incident: true,
+      risk_level: 'HIGH',
+      incident_type: 'intrusion',
+      client_email: 'shop@example.com',
+    });
+    expect(typeof a.analysis).toBe('string');
+    expect(a.token_usage.total_tokens).toBeGreaterThan(0);
+    expect(gemini.requestCount).toBeGreaterThan(0);
+    await new Promise((res) => setTimeout(res, 300));
+    const u = (await h.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': key } })).json();
+    const day = u.daily.find((d: { endpoint: string }) => d.endpoint === '/api/video/analyze');
+    expect(day.ai_requests).toBeGreaterThan(0);
+    expect(day.ai_tokens).toBeGreaterThan(0);
+    expect(day.cost).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('create: a playable H.264 video with every frame, downloadable by its client only', async () => {
+    const frames = await Promise.all(Array.from({ length: 20 }, (_, i) => jpeg(320, 240, i * 10)));
+    const r = await post('/api/video/create', {
+      frames: frames.map(b64),
+      fps: null,
+      video_format: null,
+      output_filename: 'out.mp4',
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const c = r.json();
+    expect(c).toMatchObject({ success: true, frames_processed: 20, resolution: '320x240' });
+    expect(c.duration_seconds).toBeCloseTo(0.8, 1);
+    expect(c.download_url).toBe(`/api/video/download/${c.download_id}`);
+    const info = await probe(Buffer.from(c.video_data, 'base64'));
+    expect(info.codec).toBe('h264');
+    expect(info.frames).toBe(20);
+    const dl = await h.app.inject({ method: 'GET', url: c.download_url, headers: { 'x-api-key': key } });
+    expect(dl.statusCode).toBe(200);
+    expect(dl.rawPayload.equals(Buffer.from(c.video_data, 'base64'))).toBe(true);
+    expect(
+      (await h.app.inject({ method: 'GET', url: c.download_url, headers: { 'x-api-key': keyB } })).statusCode,
+    ).toBe(404);
+  }, 60_000);
+
+  it('compress: a 12 s clip under max_size_mb 2, still 12 s long, real byte counts', async () => {
+    const big = await mp4(12, '1280x720', ['-vf', 'noise=alls=60:allf=t', '-b:v', '3M']);
+    expect(big.length).toBeGreaterThan(2 * 1024 * 1024);
+    const r = await post('/api/video/compress', { video_data: b64(big), filename: 'big.mp4', max_size_mb: 2 });
+    expect(r.statusCode, r.body).toBe(200);
+    const c = r.json();
+    expect(c.original_size).toBe(big.length);
+    expect(c.compressed_size).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(c.compression_ratio).toBeCloseTo(c.compressed_size / c.original_size, 3);
+    const out = Buffer.from(c.video_data, 'base64');
+    expect(out.length).toBe(c.compressed_size);
+    expect((await probe(out)).duration).toBeCloseTo(12, 0);
+  }, 120_000);
+
+  it("the earlier client's flow: upload → analyze with frame null → alert with use_server_buffer", async () => {
+    gemini.reset();
+    gemini.setDefault(geminiReply.incident());
+    const up = await post('/api/video/upload', { video_data: b64(await mp4(3)), video_filename: 'incident.mp4' });
+    expect(up.statusCode, up.body).toBe(200);
+    const an = await post('/api/video/analyze', { frame: null, frame_count: 75, buffer_type: 'long' });
+    expect(an.statusCode, an.body).toBe(200);
+    expect(an.json().has_security_incident).toBe(true);
+    const before = smtp.messages.length;
+    const al = await post('/api/video/alert', {
+      analysis: an.json().analysis,
+      risk_level: an.json().risk_level,
+      client_id: 'Front door',
+      use_server_buffer: true,
+      incident_type: 'intrusion',
+    });
+    expect(al.statusCode, al.body).toBe(200);
+    const a = al.json();
+    expect(a).toMatchObject({
+      success: true,
+      status: 'delivered',
+      to: 'shop@example.com',
+      client_name: 'shop',
+      risk_level: 'HIGH',
+    });
+    expect(a.email_delivery.success).toBe(true);
+    expect(a.video_link.available).toBe(true);
+    expect(a.video_link.video_url).toMatch(/\/video\/.+\?token=/);
+    const mails = await smtp.waitForMessages(before + 1, 10_000);
+    const mail = mails[mails.length - 1]!;
+    expect(mail.envelope.to).toContain('shop@example.com');
+    expect(mail.parsed.attachments.some((x) => x.contentType === 'video/mp4')).toBe(true);
+
+    // The link works without a key (the e-mail reader's browser).
+    const link = new URL(a.video_link.video_url);
+    const page = await h.app.inject({ method: 'GET', url: link.pathname + link.search });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<video');
+    const tampered = await h.app.inject({ method: 'GET', url: `${link.pathname}?token=1.${'A'.repeat(43)}` });
+    expect(tampered.statusCode).toBe(404);
+  }, 90_000);
+
+  it('async mode: 202, then /api/jobs/:id gives the same reply once done', async () => {
+    gemini.setDefault(geminiReply.noIncident());
+    const r = await post('/api/video/analyze', { frame: b64(await jpeg()) }, key, { prefer: 'respond-async' });
+    expect(r.statusCode).toBe(202);
+    const { status_url } = r.json();
+    let body: { state: string; result?: { has_security_incident: boolean } } = { state: 'waiting' };
+    for (let i = 0; i < 60 && body.state !== 'completed' && body.state !== 'failed'; i++) {
+      await new Promise((res) => setTimeout(res, 500));
+      body = (await h.app.inject({ method: 'GET', url: status_url, headers: { 'x-api-key': key } })).json();
+    }
+    expect(body.state).toBe('completed');
+    expect(body.result?.has_security_incident).toBe(false);
+    expect((await h.app.inject({ method: 'GET', url: status_url, headers: { 'x-api-key': keyB } })).statusCode).toBe(
+      404,
+    );
+  }, 60_000);
+
+  it('multi-source analyze: one result per source and the summary', async () => {
+    gemini.reset();
+    gemini.setDefault(geminiReply.noIncident());
+    for (const s of ['cam-a', 'cam-b']) {
+      const r = await post(
+        '/api/video/multi-source/buffer',
+        { frame_data: b64(await jpeg()), source_id: s, source_name: s.toUpperCase() },
+        keyB,
+      );
+      expect(r.statusCode).toBe(200);
+    }
+    const r = await post('/api/video/multi-source/analyze', {}, keyB);
+    expect(r.statusCode, r.body).toBe(200);
+    const m = r.json();
+    expect(Object.keys(m.sources).sort()).toEqual(['cam-a', 'cam-b']);
+    expect(m.summary).toMatchObject({ total_sources: 2, has_any_confirmed_incident: false });
+  }, 60_000);
+
+  it('storage cleanup runs through the worker', async () => {
+    const r = await post('/api/storage/cleanup', { type: 'all', max_age_hours: 0 }, keyB);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ success: true, cleanup_type: 'all' });
+    expect(r.json().cleanup_result.total).toBeGreaterThanOrEqual(0);
+  }, 60_000);
+
+  it('an alert with a broken video_data is a 4xx, not a 500', async () => {
+    const r = await post('/api/video/alert', { analysis: 'x', risk_level: 'extreme', client_id: 'cam' });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ code: ErrorCode.ValidationFailed, field: 'risk_level' });
+    const v = await post('/api/video/alert', {
+      analysis: 'x',
+      risk_level: 'high',
+      video_data: b64(Buffer.from('not a video')),
+    });
+    expect(v.statusCode).toBe(422);
+    expect(v.json().code).toBe(ErrorCode.InvalidVideo);
+  });
+});

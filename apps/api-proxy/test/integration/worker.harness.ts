@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const WORKER_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '../../../worker');
+
+export interface WorkerChild {
+  output: string[];
+  stop(): Promise<void>;
+}
+
+/** The real worker app (`apps/worker/src/main.ts`) as a child process, resolved once it logs "worker ready". */
+export async function startWorkerChild(env: Record<string, string>, timeoutMs = 30_000): Promise<WorkerChild> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: WORKER_DIR,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`worker not ready in time:\n${output.join('').slice(-3000)}`)),
+      timeoutMs,
+    );
+    const onData = (d: Buffer) => {
+      output.push(String(d));
+      if (String(d).includes('worker ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code}):\n${output.join('').slice(-3000)}`));
+    });
+  });
+  return {
+    output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
