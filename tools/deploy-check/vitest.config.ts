@@ -6,5 +6,6 @@ export default defineProject({
     include: ['src/**/*.spec.ts', 'test/integration/**/*.spec.ts'],
     // docker-compose v1 is a Python program: a few seconds per call on a busy two-core machine.
     testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });
