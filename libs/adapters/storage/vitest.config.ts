@@ -4,5 +4,8 @@ export default defineProject({
   test: {
     name: 'storage',
     include: ['src/**/*.spec.ts', 'test/integration/**/*.spec.ts'],
+    // Project configs do not inherit the root's timeouts; these tests spawn processes and create databases.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

@@ -60,13 +60,18 @@ CREATE TABLE "alerts" (
     "incident_id" UUID,
     "client_id" INTEGER NOT NULL,
     "idempotency_key" TEXT NOT NULL,
-    "status" TEXT NOT NULL DEFAULT 'queued',
+    "status" TEXT NOT NULL DEFAULT 'sending',
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "provider_message_id" TEXT,
     "recipient" TEXT,
     "phash" TEXT,
+    "scene_hashes" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "camera_name" TEXT,
+    "occurred_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lease_until" TIMESTAMPTZ(3),
     "last_error" TEXT,
+    "reason" TEXT,
+    "duplicate_of" TEXT,
     "sent_at" TIMESTAMPTZ(3),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
@@ -162,7 +167,7 @@ CREATE INDEX "incidents_client_id_started_at_idx" ON "incidents"("client_id", "s
 CREATE UNIQUE INDEX "alerts_idempotency_key_key" ON "alerts"("idempotency_key");
 
 -- CreateIndex
-CREATE INDEX "alerts_client_id_camera_name_created_at_idx" ON "alerts"("client_id", "camera_name", "created_at");
+CREATE INDEX "alerts_client_id_camera_name_occurred_at_idx" ON "alerts"("client_id", "camera_name", "occurred_at");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "artifacts_storage_key_key" ON "artifacts"("storage_key");

@@ -1,56 +1,73 @@
-import { AlertStatus } from '@vigint/contracts';
 import { isUuid, parseIntId, requireIntId } from './db-ids';
 import { toAlertRecord } from './db.mappers';
-import type { AlertRecord } from './db.types';
-import type { Prisma, PrismaClient } from './generated/prisma/client';
+import { AlertRowState, type AlertRecord } from './db.types';
+import type { PrismaClient } from './generated/prisma/client';
 
 export interface ClaimAlertInput {
   idempotencyKey: string;
   clientId: string;
   incidentId?: string | null;
   recipient?: string | null;
-  phash?: string | null;
   cameraName?: string | null;
+  /** When the incident happened (cooldown windows compare this); default now. */
+  occurredAt?: Date;
+  sceneHashes?: string[];
+  /** Defaults to the first scene hash. */
+  phash?: string | null;
+}
+
+export interface ClaimAlertResult {
+  /** True when this caller now holds the claim (state sending, attempts incremented). */
+  claimed: boolean;
+  /** True when the row did not exist before. */
+  created: boolean;
+  alert: AlertRecord;
 }
 
 export interface RecentAlertQuery {
   clientId: string;
   cameraName: string | null;
+  /** Alerts whose incident occurred at or after this time. */
   since: Date;
-  /** Statuses that count (default: delivered and queued — an alert being sent blocks a duplicate too). */
-  statuses?: string[];
-  /** Leave this alert out (the caller's own freshly claimed row). */
-  excludeId?: string;
+  /** States that count (default: sent and sending — an alert being sent blocks a duplicate too). */
+  statuses?: AlertRowState[];
+  /** Leave this idempotency key out (the caller's own claim). */
+  excludeKey?: string;
 }
 
 export class AlertsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**
-   * Claims the idempotency key: inserts a `queued` row, or returns the row that already holds the key
-   * (created: false). INSERT … ON CONFLICT DO NOTHING on the unique key, so concurrent claims of one key
-   * yield exactly one created row and every caller sees that same row.
+   * Claims the idempotency key for sending, atomically (one INSERT … ON CONFLICT DO UPDATE … WHERE):
+   * no row, a failed row, or a sending row whose lease has run out → state sending, attempts + 1,
+   * lease until now + leaseMs, `claimed: true`. Otherwise `claimed: false` with the row as it is (sent,
+   * suppressed, or sending under a live lease). Concurrent claims of one key: exactly one wins.
    */
-  async claim(input: ClaimAlertInput): Promise<{ alert: AlertRecord; created: boolean }> {
-    const inserted = await this.prisma.alert.createManyAndReturn({
-      data: [
-        {
-          idempotencyKey: input.idempotencyKey,
-          clientId: requireIntId(input.clientId, 'client'),
-          incidentId: input.incidentId ?? null,
-          recipient: input.recipient ?? null,
-          phash: input.phash ?? null,
-          cameraName: input.cameraName ?? null,
-          status: AlertStatus.Queued,
-        },
-      ],
-      skipDuplicates: true,
-    });
-    const row = inserted[0];
-    if (row) return { alert: toAlertRecord(row), created: true };
-    const existing = await this.prisma.alert.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
-    if (!existing) throw new Error('alert claim lost its row'); // the key was deleted between the two statements
-    return { alert: toAlertRecord(existing), created: false };
+  async claim(input: ClaimAlertInput, options: { leaseMs: number; now?: Date }): Promise<ClaimAlertResult> {
+    const now = options.now ?? new Date();
+    const leaseUntil = new Date(now.getTime() + options.leaseMs);
+    const hashes = input.sceneHashes ?? [];
+    const won = await this.prisma.$queryRaw<{ id: string; inserted: boolean }[]>`
+      INSERT INTO "alerts" ("idempotency_key", "client_id", "incident_id", "recipient", "phash", "scene_hashes",
+                            "camera_name", "occurred_at", "status", "attempts", "lease_until")
+      VALUES (${input.idempotencyKey}, ${requireIntId(input.clientId, 'client')}::int, ${input.incidentId ?? null}::uuid,
+              ${input.recipient ?? null}, ${input.phash ?? hashes[0] ?? null}, ${hashes}::text[],
+              ${input.cameraName ?? null}, ${input.occurredAt ?? now}::timestamptz, ${AlertRowState.Sending}, 1,
+              ${leaseUntil}::timestamptz)
+      ON CONFLICT ("idempotency_key") DO UPDATE SET
+        "status" = ${AlertRowState.Sending},
+        "attempts" = "alerts"."attempts" + 1,
+        "lease_until" = EXCLUDED."lease_until",
+        "last_error" = NULL
+      WHERE "alerts"."status" = ${AlertRowState.Failed}
+         OR ("alerts"."status" = ${AlertRowState.Sending}
+             AND ("alerts"."lease_until" IS NULL OR "alerts"."lease_until" <= ${now}::timestamptz))
+      RETURNING "id"::text AS "id", (xmax = 0) AS "inserted"`;
+    const row = await this.prisma.alert.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+    if (!row) throw new Error('alert claim lost its row'); // deleted between the two statements
+    const first = won[0];
+    return { claimed: first !== undefined, created: first?.inserted === true, alert: toAlertRecord(row) };
   }
 
   async findByIdempotencyKey(idempotencyKey: string): Promise<AlertRecord | null> {
@@ -64,62 +81,69 @@ export class AlertsRepository {
     return row ? toAlertRecord(row) : null;
   }
 
-  /** Adds one to attempts and returns the new count. */
-  async incrementAttempts(id: string): Promise<number> {
-    const row = await this.prisma.alert.update({ where: { id }, data: { attempts: { increment: 1 } } });
+  /** Adds one to attempts and returns the new count (claim already counts its own attempt). */
+  async incrementAttempts(idempotencyKey: string): Promise<number> {
+    const row = await this.prisma.alert.update({ where: { idempotencyKey }, data: { attempts: { increment: 1 } } });
     return row.attempts;
   }
 
   async markSent(
-    id: string,
-    sent: { providerMessageId: string | null; recipient?: string | null; sentAt?: Date },
+    idempotencyKey: string,
+    sent: { providerMessageId: string | null; sentAt?: Date; recipient?: string | null },
   ): Promise<AlertRecord> {
-    const data: Prisma.AlertUpdateInput = {
-      status: AlertStatus.Delivered,
-      providerMessageId: sent.providerMessageId,
-      sentAt: sent.sentAt ?? new Date(),
-      lastError: null,
-    };
-    if (sent.recipient !== undefined) data.recipient = sent.recipient;
-    return toAlertRecord(await this.prisma.alert.update({ where: { id }, data }));
-  }
-
-  /** Final failure (retries exhausted or permanent error). */
-  async markFailed(id: string, error: string): Promise<AlertRecord> {
     const row = await this.prisma.alert.update({
-      where: { id },
-      data: { status: AlertStatus.Failed, lastError: error.slice(0, 2000) },
+      where: { idempotencyKey },
+      data: {
+        status: AlertRowState.Sent,
+        providerMessageId: sent.providerMessageId,
+        sentAt: sent.sentAt ?? new Date(),
+        leaseUntil: null,
+        lastError: null,
+        ...(sent.recipient !== undefined ? { recipient: sent.recipient } : {}),
+      },
     });
     return toAlertRecord(row);
   }
 
-  /** A transient failure: keeps status queued, remembers the error. */
-  async recordError(id: string, error: string): Promise<void> {
-    await this.prisma.alert.update({ where: { id }, data: { lastError: error.slice(0, 2000) } });
-  }
-
-  /** Duplicate of a recent scene (perceptual hash) or within the cooldown: never sent. */
-  async markSuppressed(id: string, reason: string): Promise<AlertRecord> {
+  /** Delivery failed: the lease is released so the next claim (a retry) may try again. */
+  async markFailed(idempotencyKey: string, error: string): Promise<AlertRecord> {
     const row = await this.prisma.alert.update({
-      where: { id },
-      data: { status: AlertStatus.Suppressed, lastError: reason.slice(0, 2000) },
+      where: { idempotencyKey },
+      data: { status: AlertRowState.Failed, lastError: error.slice(0, 2000), leaseUntil: null },
     });
     return toAlertRecord(row);
   }
 
-  /** Alerts of (client, camera) created since a time, newest first: cooldown and perceptual-hash dedup. */
-  async listRecentForCamera(q: RecentAlertQuery, limit = 20): Promise<AlertRecord[]> {
+  /** A duplicate of a recent scene or inside the cooldown: never sent, never retried. */
+  async markSuppressed(
+    idempotencyKey: string,
+    result: { reason: string; duplicateOf?: string | null },
+  ): Promise<AlertRecord> {
+    const row = await this.prisma.alert.update({
+      where: { idempotencyKey },
+      data: {
+        status: AlertRowState.Suppressed,
+        reason: result.reason.slice(0, 2000),
+        duplicateOf: result.duplicateOf ?? null,
+        leaseUntil: null,
+      },
+    });
+    return toAlertRecord(row);
+  }
+
+  /** Alerts of (client, camera) whose incident occurred since a time, newest first: cooldown and scene dedup. */
+  async listRecentForCamera(q: RecentAlertQuery, limit = 50): Promise<AlertRecord[]> {
     const cid = parseIntId(q.clientId);
     if (cid === undefined) return [];
     const rows = await this.prisma.alert.findMany({
       where: {
         clientId: cid,
         cameraName: q.cameraName,
-        createdAt: { gte: q.since },
-        status: { in: q.statuses ?? [AlertStatus.Delivered, AlertStatus.Queued] },
-        ...(q.excludeId && isUuid(q.excludeId) ? { id: { not: q.excludeId } } : {}),
+        occurredAt: { gte: q.since },
+        status: { in: q.statuses ?? [AlertRowState.Sent, AlertRowState.Sending] },
+        ...(q.excludeKey !== undefined ? { idempotencyKey: { not: q.excludeKey } } : {}),
       },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      orderBy: [{ occurredAt: 'desc' }, { createdAt: 'desc' }],
       take: limit,
     });
     return rows.map(toAlertRecord);

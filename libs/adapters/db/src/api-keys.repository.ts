@@ -39,8 +39,12 @@ export class ApiKeysRepository {
     return { apiKey: toApiKeyRecord(row), plaintextKey };
   }
 
-  /** Stores an already-hashed key (import of the earlier system's api_keys). Existing hash → unchanged, returns it. */
+  /**
+   * Stores an already-hashed key (import of the earlier system's api_keys), keeping its id when given.
+   * Existing hash → unchanged, returned as it is.
+   */
   async importHashed(input: {
+    legacyId?: number;
     clientId: string;
     keyHash: string;
     name?: string;
@@ -48,18 +52,26 @@ export class ApiKeysRepository {
     createdAt?: Date;
     lastUsedAt?: Date | null;
   }): Promise<ApiKeyRecord> {
-    const row = await this.prisma.apiKey.upsert({
-      where: { keyHash: input.keyHash.toLowerCase() },
-      update: {},
-      create: {
-        clientId: requireIntId(input.clientId, 'client'),
-        keyHash: input.keyHash.toLowerCase(),
-        name: input.name ?? 'imported',
-        isActive: input.isActive ?? true,
-        createdAt: input.createdAt,
-        lastUsedAt: input.lastUsedAt ?? null,
-      },
+    const keyHash = input.keyHash.toLowerCase();
+    await this.prisma.apiKey.createMany({
+      data: [
+        {
+          ...(input.legacyId !== undefined ? { id: input.legacyId } : {}),
+          clientId: requireIntId(input.clientId, 'client'),
+          keyHash,
+          name: input.name ?? 'imported',
+          isActive: input.isActive ?? true,
+          createdAt: input.createdAt,
+          lastUsedAt: input.lastUsedAt ?? null,
+        },
+      ],
+      skipDuplicates: true,
     });
+    if (input.legacyId !== undefined) {
+      await this.prisma
+        .$executeRaw`SELECT setval(pg_get_serial_sequence('api_keys', 'id'), GREATEST((SELECT max(id) FROM api_keys), 1))`;
+    }
+    const row = await this.prisma.apiKey.findUniqueOrThrow({ where: { keyHash } });
     return toApiKeyRecord(row);
   }
 

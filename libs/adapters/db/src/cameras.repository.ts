@@ -9,11 +9,9 @@ export class CamerasRepository {
   /** The client's camera with this name, created on first sight (race-safe on the unique (client, name)). */
   async ensure(clientId: string, name: string): Promise<CameraRecord> {
     const cid = requireIntId(clientId, 'client');
-    const row = await this.prisma.camera.upsert({
-      where: { clientId_name: { clientId: cid, name } },
-      create: { clientId: cid, name },
-      update: {},
-    });
+    // ON CONFLICT DO NOTHING then read: Prisma's upsert is not atomic for this shape (it can raise P2002).
+    await this.prisma.camera.createMany({ data: [{ clientId: cid, name }], skipDuplicates: true });
+    const row = await this.prisma.camera.findUniqueOrThrow({ where: { clientId_name: { clientId: cid, name } } });
     return toCameraRecord(row);
   }
 

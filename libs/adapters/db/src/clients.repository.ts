@@ -52,10 +52,42 @@ export class ClientsRepository {
   /** Finds a client by e-mail or creates it without any key (the built-in SECRET_KEY client). Race-safe. */
   async ensure(input: { name: string; email: string; language?: AlertLanguage }): Promise<ClientRecord> {
     const email = input.email.trim().toLowerCase();
-    const row = await this.prisma.client.upsert({
-      where: { email },
-      create: { name: input.name, email, language: input.language ?? AlertLanguage.En },
-      update: {},
+    // ON CONFLICT DO NOTHING then read: Prisma's upsert is not atomic for this shape (it can raise P2002).
+    await this.prisma.client.createMany({
+      data: [{ name: input.name, email, language: input.language ?? AlertLanguage.En }],
+      skipDuplicates: true,
+    });
+    const row = await this.prisma.client.findUniqueOrThrow({ where: { email } });
+    return toClientRecord(row);
+  }
+
+  /**
+   * Imports a client of the earlier system keeping its integer id (so imported keys and usage rows keep
+   * pointing at it); an existing e-mail returns the existing client unchanged. Moves the id sequence past
+   * the imported ids so later creates never collide.
+   */
+  async importClient(input: {
+    legacyId?: number;
+    name: string;
+    email: string;
+    language?: AlertLanguage;
+    createdAt?: Date;
+  }): Promise<ClientRecord> {
+    const email = input.email.trim().toLowerCase();
+    const existing = await this.prisma.client.findUnique({ where: { email } });
+    if (existing) return toClientRecord(existing);
+    const row = await this.prisma.$transaction(async (tx) => {
+      const created = await tx.client.create({
+        data: {
+          ...(input.legacyId !== undefined ? { id: input.legacyId } : {}),
+          name: input.name,
+          email,
+          language: input.language ?? AlertLanguage.En,
+          createdAt: input.createdAt,
+        },
+      });
+      await tx.$executeRaw`SELECT setval(pg_get_serial_sequence('clients', 'id'), GREATEST((SELECT max(id) FROM clients), 1))`;
+      return created;
     });
     return toClientRecord(row);
   }

@@ -1,6 +1,7 @@
 import { AlertLanguage } from '@vigint/contracts';
 import type {
   AlertRecord,
+  AlertRowState,
   ApiCallRecord,
   ApiKeyRecord,
   ArtifactRecord,
@@ -62,13 +63,18 @@ export function toAlertRecord(row: Alert): AlertRecord {
     incidentId: row.incidentId,
     clientId: String(row.clientId),
     idempotencyKey: row.idempotencyKey,
-    status: row.status,
+    status: row.status as AlertRowState,
     attempts: row.attempts,
     providerMessageId: row.providerMessageId,
     recipient: row.recipient,
     phash: row.phash,
+    sceneHashes: row.sceneHashes ?? [],
     cameraName: row.cameraName,
+    occurredAt: row.occurredAt,
+    leaseUntil: row.leaseUntil,
     lastError: row.lastError,
+    reason: row.reason,
+    duplicateOf: row.duplicateOf,
     sentAt: row.sentAt,
     createdAt: row.createdAt,
   };

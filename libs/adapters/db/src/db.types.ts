@@ -50,19 +50,35 @@ export interface IncidentRecord {
   createdAt: Date;
 }
 
+/** Alert row states; the same words as the alerting lib's AlertLedgerState. */
+export const AlertRowState = {
+  /** Claimed by a sender until `leaseUntil`. */
+  Sending: 'sending',
+  Sent: 'sent',
+  /** Delivery failed; the next claim may try again. */
+  Failed: 'failed',
+  Suppressed: 'suppressed',
+} as const;
+export type AlertRowState = (typeof AlertRowState)[keyof typeof AlertRowState];
+
 export interface AlertRecord {
   id: string;
   incidentId: string | null;
   clientId: string;
   idempotencyKey: string;
-  /** An AlertStatus value (contracts): queued, delivered, suppressed, failed. */
-  status: string;
+  status: AlertRowState;
+  /** Claims made so far (sending attempts). */
   attempts: number;
   providerMessageId: string | null;
   recipient: string | null;
   phash: string | null;
+  sceneHashes: string[];
   cameraName: string | null;
+  occurredAt: Date;
+  leaseUntil: Date | null;
   lastError: string | null;
+  reason: string | null;
+  duplicateOf: string | null;
   sentAt: Date | null;
   createdAt: Date;
 }

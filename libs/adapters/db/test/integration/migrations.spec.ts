@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { createTestDatabase, type TestDatabase } from '@vigint/testing';
+import { createTestDatabase, type TestDatabase } from '../../src/test-database';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaClient } from '../../src/generated/prisma/client';
@@ -105,8 +105,13 @@ describe('migrations', () => {
       providerMessageId: '<abc@mail>',
       recipient: 'ops@acme.test',
       phash: 'fedcba9876543210',
+      sceneHashes: ['fedcba9876543210', '0011223344556677'],
       cameraName: 'door',
+      occurredAt: t('2026-01-06T00:00:05.000Z'),
+      leaseUntil: t('2026-01-06T00:02:00.000Z'),
       lastError: 'smtp timeout',
+      reason: 'same scene',
+      duplicateOf: 'incident-0',
       sentAt: t('2026-01-06T00:01:00.000Z'),
       createdAt: t('2026-01-06T00:00:12.000Z'),
     };
@@ -194,7 +199,8 @@ describe('migrations', () => {
     const key = await prisma.apiKey.create({ data: { keyHash: 'c'.repeat(64), clientId: client.id } });
     expect(key).toMatchObject({ name: 'default', isActive: true, lastUsedAt: null, revokedAt: null });
     const alert = await prisma.alert.create({ data: { clientId: client.id, idempotencyKey: 'k-defaults' } });
-    expect(alert).toMatchObject({ status: 'queued', attempts: 0, incidentId: null, sentAt: null });
+    expect(alert).toMatchObject({ status: 'sending', attempts: 0, incidentId: null, sentAt: null, sceneHashes: [] });
+    expect(alert.occurredAt).toBeInstanceOf(Date);
     const daily = await prisma.usageDaily.create({
       data: { apiKeyId: key.id, day: new Date('2026-02-01'), endpoint: '/x' },
     });

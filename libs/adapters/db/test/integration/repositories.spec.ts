@@ -1,7 +1,7 @@
-import { AlertStatus, AppError, ErrorCode } from '@vigint/contracts';
-import { createTestDatabase, type TestDatabase } from '@vigint/testing';
+import { AppError, ErrorCode } from '@vigint/contracts';
+import { createTestDatabase, type TestDatabase } from '../../src/test-database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, hashApiKey, utcDay, type Db } from '../../src/index';
+import { AlertRowState, createDb, hashApiKey, utcDay, type Db } from '../../src/index';
 
 let tdb: TestDatabase;
 let db: Db;
@@ -79,6 +79,28 @@ describe('clients and api keys', () => {
   });
 });
 
+describe('import of the earlier system', () => {
+  it('keeps legacy ids and hashes, and later creates do not collide', async () => {
+    const legacy = await db.clients.importClient({
+      legacyId: 5000,
+      name: 'Old Site',
+      email: 'old@site.test',
+      language: 'fr' as never,
+    });
+    expect(legacy.id).toBe('5000');
+    expect((await db.clients.importClient({ legacyId: 5000, name: 'again', email: 'OLD@site.test' })).name).toBe(
+      'Old Site',
+    );
+    const plaintext = 'k'.repeat(43);
+    const key = await db.apiKeys.importHashed({ legacyId: 7000, clientId: legacy.id, keyHash: hashApiKey(plaintext) });
+    expect(key.id).toBe('7000');
+    expect((await db.apiKeys.findActiveByHash(hashApiKey(plaintext)))?.client.id).toBe('5000');
+    const fresh = await newClient();
+    expect(Number(fresh.client.id)).toBeGreaterThan(5000);
+    expect(Number(fresh.apiKey.id)).toBeGreaterThan(7000);
+  });
+});
+
 describe('usage', () => {
   it('records calls and increments the daily counters atomically, even concurrently', async () => {
     const a = await newClient();
@@ -143,52 +165,113 @@ describe('usage', () => {
 });
 
 describe('alerts', () => {
+  const lease = { leaseMs: 60_000 };
+
   it('claims an idempotency key once under concurrent claims', async () => {
     const a = await newClient();
     const results = await Promise.all(
       Array.from({ length: 12 }, () =>
-        db.alerts.claim({
-          idempotencyKey: 'incident-concurrent',
-          clientId: a.client.id,
-          cameraName: 'door',
-          phash: 'ab',
-        }),
+        db.alerts.claim(
+          {
+            idempotencyKey: 'incident-concurrent',
+            clientId: a.client.id,
+            cameraName: 'door',
+            sceneHashes: ['ab', 'cd'],
+          },
+          lease,
+        ),
       ),
     );
+    expect(results.filter((r) => r.claimed)).toHaveLength(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.alert.id)).size).toBe(1);
-    const id = results[0]!.alert.id;
-    expect(await db.alerts.incrementAttempts(id)).toBe(1);
-    expect(await db.alerts.incrementAttempts(id)).toBe(2);
-    const sent = await db.alerts.markSent(id, { providerMessageId: '<m1@x>', recipient: 'ops@x.test' });
-    expect(sent).toMatchObject({ status: AlertStatus.Delivered, providerMessageId: '<m1@x>', attempts: 2 });
-    const again = await db.alerts.claim({ idempotencyKey: 'incident-concurrent', clientId: a.client.id });
-    expect(again.created).toBe(false);
-    expect(again.alert.status).toBe(AlertStatus.Delivered);
+    const winner = results.find((r) => r.claimed)!.alert;
+    expect(winner).toMatchObject({
+      status: AlertRowState.Sending,
+      attempts: 1,
+      sceneHashes: ['ab', 'cd'],
+      phash: 'ab',
+    });
+    const sent = await db.alerts.markSent('incident-concurrent', {
+      providerMessageId: '<m1@x>',
+      recipient: 'ops@x.test',
+    });
+    expect(sent).toMatchObject({
+      status: AlertRowState.Sent,
+      providerMessageId: '<m1@x>',
+      attempts: 1,
+      leaseUntil: null,
+    });
+    const again = await db.alerts.claim({ idempotencyKey: 'incident-concurrent', clientId: a.client.id }, lease);
+    expect(again).toMatchObject({ claimed: false, created: false });
+    expect(again.alert.status).toBe(AlertRowState.Sent);
+  });
+
+  it('lets a retry re-claim a failed alert or one whose lease ran out, never a live claim', async () => {
+    const a = await newClient();
+    const t0 = new Date('2026-07-01T00:00:00.000Z');
+    const key = 'incident-lease';
+    expect(
+      (await db.alerts.claim({ idempotencyKey: key, clientId: a.client.id }, { leaseMs: 30_000, now: t0 })).claimed,
+    ).toBe(true);
+    const live = await db.alerts.claim(
+      { idempotencyKey: key, clientId: a.client.id },
+      { leaseMs: 30_000, now: new Date(t0.getTime() + 10_000) },
+    );
+    expect(live.claimed).toBe(false);
+    const expired = await db.alerts.claim(
+      { idempotencyKey: key, clientId: a.client.id },
+      { leaseMs: 30_000, now: new Date(t0.getTime() + 31_000) },
+    );
+    expect(expired).toMatchObject({ claimed: true, created: false });
+    expect(expired.alert.attempts).toBe(2);
+    await db.alerts.markFailed(key, 'smtp down');
+    const retry = await db.alerts.claim(
+      { idempotencyKey: key, clientId: a.client.id },
+      { leaseMs: 30_000, now: new Date(t0.getTime() + 32_000) },
+    );
+    expect(retry.claimed).toBe(true);
+    expect(retry.alert).toMatchObject({ attempts: 3, status: AlertRowState.Sending, lastError: null });
+    expect(await db.alerts.incrementAttempts(key)).toBe(4);
+    const suppressed = await db.alerts.markSuppressed(key, { reason: 'duplicate scene', duplicateOf: 'incident-x' });
+    expect(suppressed).toMatchObject({
+      status: AlertRowState.Suppressed,
+      reason: 'duplicate scene',
+      duplicateOf: 'incident-x',
+    });
+    expect((await db.alerts.claim({ idempotencyKey: key, clientId: a.client.id }, lease)).claimed).toBe(false);
   });
 
   it('finds the latest alert of a camera since a time, for cooldown and phash dedup', async () => {
     const a = await newClient();
-    const first = await db.alerts.claim({ idempotencyKey: 'cd-1', clientId: a.client.id, cameraName: 'yard' });
-    await db.alerts.markSent(first.alert.id, { providerMessageId: 'x' });
-    const failed = await db.alerts.claim({ idempotencyKey: 'cd-2', clientId: a.client.id, cameraName: 'yard' });
-    await db.alerts.markFailed(failed.alert.id, 'smtp down');
-    const mine = await db.alerts.claim({ idempotencyKey: 'cd-3', clientId: a.client.id, cameraName: 'yard' });
-    const since = new Date(Date.now() - 60_000);
+    const now = Date.now();
+    await db.alerts.claim(
+      { idempotencyKey: 'cd-1', clientId: a.client.id, cameraName: 'yard', occurredAt: new Date(now - 30_000) },
+      lease,
+    );
+    await db.alerts.markSent('cd-1', { providerMessageId: 'x' });
+    await db.alerts.claim(
+      { idempotencyKey: 'cd-2', clientId: a.client.id, cameraName: 'yard', occurredAt: new Date(now - 20_000) },
+      lease,
+    );
+    await db.alerts.markFailed('cd-2', 'smtp down');
+    await db.alerts.claim(
+      { idempotencyKey: 'cd-3', clientId: a.client.id, cameraName: 'yard', occurredAt: new Date(now) },
+      lease,
+    );
+    const since = new Date(now - 60_000);
     const latest = await db.alerts.findLatestForCamera({
       clientId: a.client.id,
       cameraName: 'yard',
       since,
-      excludeId: mine.alert.id,
+      excludeKey: 'cd-3',
     });
-    expect(latest?.id).toBe(first.alert.id);
+    expect(latest?.idempotencyKey).toBe('cd-1');
+    const recent = await db.alerts.listRecentForCamera({ clientId: a.client.id, cameraName: 'yard', since });
+    expect(recent.map((r) => r.idempotencyKey)).toEqual(['cd-3', 'cd-1']);
     expect(await db.alerts.findLatestForCamera({ clientId: a.client.id, cameraName: 'gate', since })).toBeNull();
     expect(
-      await db.alerts.findLatestForCamera({
-        clientId: a.client.id,
-        cameraName: 'yard',
-        since: new Date(Date.now() + 60_000),
-      }),
+      await db.alerts.findLatestForCamera({ clientId: a.client.id, cameraName: 'yard', since: new Date(now + 60_000) }),
     ).toBeNull();
     const other = await newClient();
     expect(await db.alerts.findLatestForCamera({ clientId: other.client.id, cameraName: 'yard', since })).toBeNull();
