@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@vigint/contracts';
@@ -42,5 +42,19 @@ describe('DiskArtifactStore when the disk is full', () => {
       code: ErrorCode.InvalidFilename,
     });
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('DiskArtifactStore.cleanupTemp', () => {
+  it('removes temp files left by a killed writer, and only old ones', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vigint-disk-'));
+    const store = new DiskArtifactStore(dir);
+    await mkdir(join(dir, 'tmp'));
+    await writeFile(join(dir, 'tmp', 'old.part'), 'x');
+    await writeFile(join(dir, 'tmp', 'live.part'), 'x');
+    const twoHoursAgo = new Date(Date.now() - 7_200_000);
+    await utimes(join(dir, 'tmp', 'old.part'), twoHoursAgo, twoHoursAgo);
+    expect(await store.cleanupTemp(3_600_000)).toBe(1);
+    expect(await readdir(join(dir, 'tmp'))).toEqual(['live.part']);
   });
 });

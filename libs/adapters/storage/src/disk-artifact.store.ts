@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -89,6 +89,25 @@ export class DiskArtifactStore implements ArtifactStore {
       if (isErrno(err, 'ENOENT')) return false;
       throw err;
     }
+  }
+
+  /**
+   * Removes temp files older than maxAgeMs: what a process killed mid-write leaves behind (a live write
+   * is younger). Returns how many were removed; the retention job calls it.
+   */
+  async cleanupTemp(maxAgeMs = 3_600_000, now: Date = new Date()): Promise<number> {
+    const tmpDir = join(this.dir, 'tmp');
+    const names = await readdir(tmpDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      const file = join(tmpDir, name);
+      const info = await stat(file).catch(() => null);
+      if (info && now.getTime() - info.mtimeMs > maxAgeMs) {
+        await rm(file, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   async close(): Promise<void> {}
