@@ -167,4 +167,29 @@ describe('a worker killed with SIGKILL mid-job', () => {
       await new Promise((r) => hung.close(r));
     }
   }, 180_000);
+
+  it('on SIGTERM finishes the running job, then exits 0', async () => {
+    const frames = await makeJpegFrames(20, { width: 640, height: 480, noise: 30 });
+    const keys = await h.blobs.putMany(
+      Array.from({ length: 200 }, (_, i) => frames[i % frames.length]!),
+      900,
+    );
+    const { id } = await h.queue.enqueue(JobName.VideoCreate, {
+      clientId: h.clientId,
+      apiKeyId: null,
+      frameBlobKeys: keys,
+      fps: 10,
+      format: VideoFormat.Mp4,
+      outputName: 'graceful.mp4',
+    });
+    const w = startWorker({ ...h.env, ...fast });
+    running.push(w);
+    await until('the job to start', () => logsFor(w, id, 'job started').length > 0);
+    process.kill(w.proc.pid!, 'SIGTERM');
+    expect(await w.exited).toBe(0);
+    // The same process completed it before exiting: nothing left for another worker.
+    expect(logsFor(w, id, 'job completed')).toHaveLength(1);
+    expect((await h.queue.getJob(id))?.state).toBe(JobState.Completed);
+    expect(w.lines.some((l) => l.msg === 'worker stopped')).toBe(true);
+  }, 120_000);
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode, JobName, RiskLevel, IncidentType, AlertLanguage } from '@vigint/contracts';
 import { assertSafeJobId, isSafeJobId, jobIdFor, jobOptionsFor, safeIdPart } from './job-options';
 import { decodeJobError, encodeJobError } from './job-error';
+import { assertAllHandlers } from './worker-factory';
 
 const alert = {
   clientId: 'client-1',
@@ -83,5 +84,12 @@ describe('job error encoding', () => {
       code: ErrorCode.JobFailed,
       error: 'boom',
     });
+  });
+});
+
+describe('assertAllHandlers', () => {
+  it('fails at startup naming every job without a handler', () => {
+    const some = { [JobName.AlertSend]: async () => ({}), [JobName.VideoCreate]: async () => ({}) };
+    expect(() => assertAllHandlers(some)).toThrow(/FrameAnalyze.*VideoCompress.*StorageCleanup.*ClientErase/);
   });
 });
