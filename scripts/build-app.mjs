@@ -41,12 +41,14 @@ const externalNpmPackages = {
  * has, computed from the bundle's location: the image keeps the repo layout under /app, so paths derived
  * from it (prisma/migrations, ...) point where the files are shipped.
  */
-function sourceRelativeImportMeta(outDir, rootDir) {
+function sourceRelativeImportMeta(outDir, rootDir, entry) {
   return {
     name: 'source-relative-import-meta',
     setup(b) {
       b.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
         if (args.path.split(sep).includes('node_modules') || !args.path.startsWith(rootDir)) return undefined;
+        // The entry keeps the bundle's own URL: `import.meta.url === pathToFileURL(process.argv[1]).href` still works.
+        if (args.path === entry) return undefined;
         const source = await readFile(args.path, 'utf8');
         if (!/import\.meta\.(url|dirname|filename)\b/.test(source)) return undefined;
         const rel = JSON.stringify(relative(outDir, args.path).split(sep).join('/'));
@@ -85,7 +87,7 @@ export async function buildTarget(name, { rootDir = root, entry: entryOverride, 
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: [externalNpmPackages, sourceRelativeImportMeta(dirname(out), rootDir)],
+    plugins: [externalNpmPackages, sourceRelativeImportMeta(dirname(out), rootDir, entry)],
   });
   return { outfile: out, metafile: result.metafile };
 }

@@ -50,6 +50,7 @@ describe('scripts/build-app.mjs', () => {
       risk: 'HIGH',
       found: 'beside the source',
       dir: join(here, 'test/fixtures'),
+      self: outfile,
     });
   });
 
