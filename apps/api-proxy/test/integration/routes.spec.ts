@@ -275,7 +275,7 @@ describe('buffers, uploads, downloads and tenants', () => {
     });
     expect(batch.json()).toMatchObject({ status: 'buffered', frames_added: 2, buffer_size: 3 });
     const form = new FormData();
-    form.append('frame', new Blob([await jpeg(160, 120, 30)], { type: 'image/jpeg' }), 'f.jpg');
+    form.append('frame', new Blob([new Uint8Array(await jpeg(160, 120, 30))], { type: 'image/jpeg' }), 'f.jpg');
     form.append('frame_count', '9');
     const req = new Request('http://x', { method: 'POST', body: form });
     const mp = await h.app.inject({
@@ -355,7 +355,7 @@ describe('buffers, uploads, downloads and tenants', () => {
 
   it('multipart upload of a video streams to the store', async () => {
     const form = new FormData();
-    form.append('video', new Blob([video], { type: 'video/mp4' }), 'm.mp4');
+    form.append('video', new Blob([new Uint8Array(video)], { type: 'video/mp4' }), 'm.mp4');
     const req = new Request('http://x', { method: 'POST', body: form });
     const r = await h.app.inject({
       method: 'POST',

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
@@ -35,7 +36,7 @@ describe('private video link in a browser', () => {
   it('POST /api/v1/videos/upload → link → page with a playable <video>; a bad token is 404', async () => {
     const video = await mp4(3, '320x240');
     const form = new FormData();
-    form.append('video', new Blob([video], { type: 'video/mp4' }), 'porch.mp4');
+    form.append('video', new Blob([new Uint8Array(video)], { type: 'video/mp4' }), 'porch.mp4');
     const up = await fetch(`${base}/api/v1/videos/upload`, {
       method: 'POST',
       body: form,
