@@ -189,3 +189,56 @@ export async function startDistributedStack(label: string): Promise<DistributedS
     throw err;
   }
 }
+
+export interface OutageProxy {
+  url: string;
+  /** Alert requests that reached the proxy (served or cut). */
+  alertRequests: number;
+  /** Requests cut while the outage lasted. */
+  cut: number;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of the gateway that lets analysis through, and from the first alert request on makes the
+ * gateway unreachable (connections cut) for `outageMs`: the agent has found an incident and must now keep it.
+ */
+export async function startOutageProxy(target: string, outageMs: number): Promise<OutageProxy> {
+  const { createServer: createHttpServer, request } = await import('node:http');
+  let downUntil = 0;
+  const state = { alertRequests: 0, cut: 0 };
+  const server = createHttpServer((req, res) => {
+    const path = req.url ?? '';
+    if (path.startsWith('/api/video/alert')) {
+      state.alertRequests++;
+      if (downUntil === 0) downUntil = Date.now() + outageMs;
+    }
+    const down = Date.now() < downUntil && (path.startsWith('/api/video/alert') || path.startsWith('/api/health'));
+    if (down) {
+      state.cut++;
+      req.socket.destroy();
+      return;
+    }
+    const upstream = request(new URL(path, target), { method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => req.socket.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get alertRequests() {
+      return state.alertRequests;
+    },
+    get cut() {
+      return state.cut;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((res) => server.close(() => res()));
+    },
+  };
+}

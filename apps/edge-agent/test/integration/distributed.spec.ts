@@ -7,7 +7,7 @@ import { ImageAdapter } from '@vigint/image';
 import { makeJpegFrames, makeTestVideo, type ReceivedMail } from '@vigint/testing';
 import type { DeliveryResult, Incident } from '../../src/backend';
 import { createRemoteBackend } from '../../src/remote';
-import { REPO, startChild, startDistributedStack, type DistributedStack } from './distributed-stack';
+import { REPO, startChild, startDistributedStack, startOutageProxy, type DistributedStack } from './distributed-stack';
 
 /*
  * Distributed mode end to end: edge agent → api-proxy → BullMQ → worker → SMTP, with real Redis, PostgreSQL,
@@ -64,6 +64,40 @@ describe('distributed mode through the real gateway and worker', () => {
     expect(clips[0]!.size).toBeGreaterThan(20_000);
     expect(stack.gemini.requestCount).toBeGreaterThan(0);
     expect(await readdir(join(outbox, 'pending-remote', 'pending'))).toEqual([]);
+  }, 150_000);
+
+  it('the agent CLI keeps its incident through a gateway outage and mails it once when the gateway answers again', async () => {
+    const proxy = await startOutageProxy(stack.gatewayUrl, 4000);
+    try {
+      const outbox = join(work, 'cli-outage-outbox');
+      const run = startChild(
+        'edge-agent',
+        'apps/edge-agent/src/main.ts',
+        { ...agentEnv(), API_SERVER_URL: proxy.url },
+        REPO,
+        [
+          '--video-input',
+          join(REPO, 'samples/intruder.mp4'),
+          '--camera-id',
+          'dist-outage-cli-cam',
+          '--fast',
+          '--outbox',
+          outbox,
+        ],
+      );
+      const code = await run.exited;
+      const out = run.output.join('');
+      expect(code, `${out}\n${stack.logs()}`).toBe(0);
+      expect(proxy.cut).toBeGreaterThan(0); // it did meet the outage
+      expect(out).toContain('"status":"queued","destination":"outbox:'); // the pipeline saw it kept, not sent
+      const mails = await waitForMails('dist-outage-cli-cam', 1, 60_000);
+      await settle(2000);
+      expect(mailsFor('dist-outage-cli-cam'), out).toHaveLength(1);
+      expect(videoAttachments(mails[0]!)).toHaveLength(1);
+      expect(await readdir(join(outbox, 'pending-remote', 'pending'))).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   }, 150_000);
 
   it('with the gateway down for a while, the incident waits in the outbox and is mailed once when it returns', async () => {
