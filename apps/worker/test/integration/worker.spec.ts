@@ -154,6 +154,28 @@ describe('worker end to end (Redis, PostgreSQL, ffmpeg, SMTP, fake Gemini)', () 
     expect(usage?.inputTokens).toBe(r.ai_calls.reduce((n, c) => n + c.usage.prompt_tokens, 0));
   });
 
+  it('FrameAnalyze: a long buffer confirmed by the second model is an incident', async () => {
+    h.gemini.reset();
+    h.gemini.enqueue(geminiReply.incident(), geminiReply.incident({ risk_level: 'CRITICAL' }));
+    const keys = await h.blobs.putMany(frames, 600);
+    const { id } = await h.queue.enqueue(JobName.FrameAnalyze, {
+      clientId: h.clientId,
+      apiKeyId: null,
+      bufferType: 'long',
+      frameBlobKeys: keys,
+      language: AlertLanguage.Fr,
+    });
+    const r = (await h.queue.waitFor<JobName.FrameAnalyze>(id, WAIT))!.result!;
+    expect(r).toMatchObject({
+      incident: true,
+      flash_confirmation: true,
+      flash_veto: false,
+      risk_level: RiskLevel.Critical,
+    });
+    expect(r.frame_count).toBe(10);
+    expect(h.gemini.requests[0]!.images.length).toBeLessThanOrEqual(3);
+  });
+
   it('FrameAnalyze whose frames expired fails with NOT_FOUND', async () => {
     const { id } = await h.queue.enqueue(JobName.FrameAnalyze, {
       clientId: h.clientId,
@@ -205,6 +227,41 @@ describe('worker end to end (Redis, PostgreSQL, ffmpeg, SMTP, fake Gemini)', () 
     expect(mail.parsed.text).toContain(a!.result!.videoUrl!.slice(0, 40));
     const usage = (await h.db.usage.daily(h.apiKeyId)).find((u) => u.endpoint === 'video/alert');
     expect(usage?.alertsSent).toBe(1);
+  });
+
+  it('AlertSend with SMTP down: the job retries with backoff and mails once SMTP is back', async () => {
+    const before = h.smtp.messages.length;
+    await h.smtp.down();
+    try {
+      const { id } = await h.queue.enqueue(JobName.AlertSend, {
+        clientId: h.clientId,
+        apiKeyId: null,
+        alertKey: 'incident-smtp-down',
+        cameraName: 'back yard',
+        riskLevel: RiskLevel.Critical,
+        incidentType: IncidentType.FireSmoke,
+        analysis: 'Smoke rises from the shed.',
+        frameBlobKeys: [],
+        language: AlertLanguage.Fr,
+        occurredAt: new Date().toISOString(),
+      });
+      // The first attempt fails on the refused connection and waits for its backoff.
+      let view = await h.queue.waitFor(id, 3_000);
+      for (let i = 0; i < 100 && view?.state !== JobState.Delayed; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        view = await h.queue.getJob(id);
+      }
+      expect(view?.state).toBe(JobState.Delayed);
+      expect(view?.attempts).toBe(1);
+      await h.smtp.up();
+      const done = await h.queue.waitFor<JobName.AlertSend>(id, 30_000);
+      expect(done?.state).toBe(JobState.Completed);
+      expect(done?.result?.status).toBe(AlertStatus.Delivered);
+      expect(done?.result?.attempts).toBe(2);
+      expect(h.smtp.messages.length - before).toBe(1);
+    } finally {
+      if (!h.smtp.isUp) await h.smtp.up();
+    }
   });
 
   it('StorageCleanup expired: removes expired artifacts (row and bytes), keeps the rest', async () => {
