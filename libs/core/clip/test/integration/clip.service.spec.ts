@@ -162,6 +162,16 @@ describe('compressToSize', () => {
     expect(b.compressedSize).toBeLessThan(a.compressedSize * 0.8);
   });
 
+  it('stops on abort, leaving no output', async () => {
+    const ac = new AbortController();
+    const outFile = join(dir, 'aborted.mp4');
+    setTimeout(() => ac.abort(new Error('job cancelled')), 300);
+    await expect(clips.compressToSize(source, outFile, { maxSizeBytes: 1_000_000, signal: ac.signal })).rejects.toThrow(
+      'job cancelled',
+    );
+    await expect(stat(outFile)).rejects.toThrow();
+  });
+
   it('copies a video already under the limit as is', async () => {
     const small = join(dir, 'frames.mp4');
     const result = await clips.compressToSize(small, join(dir, 'copy.mp4'), { maxSizeBytes: 10_000_000 });
