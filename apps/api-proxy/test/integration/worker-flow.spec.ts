@@ -245,6 +245,41 @@ describe('with the real worker', () => {
     expect(r.json().cleanup_result.total).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
+  it('alert not out within the wait bound → 207 success false, status queued; delivered once SMTP is back', async () => {
+    const quick = await startGateway(
+      { SYNC_WAIT_MS: '2500' },
+      { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
+    );
+    try {
+      await smtp.down();
+      const before = smtp.messages.length;
+      const r = await quick.app.inject({
+        method: 'POST',
+        url: '/api/video/alert',
+        payload: JSON.stringify({
+          analysis: 'Person at the back door',
+          risk_level: 'HIGH',
+          client_id: 'Back door',
+          use_server_buffer: false,
+        }),
+        headers: { 'content-type': 'application/json', 'x-api-key': keyB },
+      });
+      expect(r.statusCode, r.body).toBe(207);
+      expect(r.json()).toMatchObject({
+        success: false,
+        status: 'queued',
+        to: 'office@example.com',
+        error: expect.any(String),
+      });
+      await smtp.up();
+      const mails = await smtp.waitForMessages(before + 1, 40_000);
+      expect(mails[mails.length - 1]!.envelope.to).toContain('office@example.com');
+    } finally {
+      if (!smtp.isUp) await smtp.up();
+      await quick.close();
+    }
+  }, 90_000);
+
   it('an alert with a broken video_data is a 4xx, not a 500', async () => {
     const r = await post('/api/video/alert', { analysis: 'x', risk_level: 'extreme', client_id: 'cam' });
     expect(r.statusCode).toBe(400);
