@@ -25,6 +25,8 @@ export interface CaptureOptions {
   retainSeconds: number;
   /** Restart when no frame came for this long. */
   watchdogSeconds: number;
+  /** Restart when a new connection gives no first frame for this long (default 15 s). */
+  connectTimeoutSeconds?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   /** Raise onNotice('camera_offline') after this long without frames. */
@@ -87,6 +89,17 @@ export class CameraCapture {
     return t === 'auto' ? ['tcp', 'udp'] : [t];
   }
 
+  /** Logs and reports a state even when it is the initial one. */
+  private announce(
+    state: CameraState,
+    handlers: CaptureHandlers,
+    detail: { attempt: number; transport?: RtspTransport },
+  ) {
+    this.state = state;
+    this.log.info({ state, ...detail }, 'camera state');
+    handlers.onState?.(state, detail);
+  }
+
   private setState(
     state: CameraState,
     handlers: CaptureHandlers,
@@ -112,10 +125,8 @@ export class CameraCapture {
         attempt++;
         const transport =
           this.camera.kind === 'rtsp' ? this.transports[this.transportIndex % this.transports.length] : undefined;
-        this.setState(attempt === 1 ? CameraState.Connecting : CameraState.Reconnecting, handlers, {
-          attempt,
-          transport,
-        });
+        if (attempt === 1) this.announce(CameraState.Connecting, handlers, { attempt, transport });
+        else this.log.info({ attempt, transport }, 'camera reconnecting');
         const framesBefore = this.framesRead;
         const { code, tail } = await this.runOnce(handlers, transport);
         const gotFrames = this.framesRead > framesBefore;
@@ -162,14 +173,24 @@ export class CameraCapture {
 
   private checkWatchdog(handlers: CaptureHandlers): void {
     const silentMs = Date.now() - this.lastFrameAt;
-    if (this.proc && !this.stopping && silentMs > this.opts.watchdogSeconds * 1000) {
+    // Opening a stream (RTSP setup, ffmpeg probing the codec) takes seconds: a longer limit before the first frame.
+    const limitS =
+      this.state === CameraState.Live
+        ? this.opts.watchdogSeconds
+        : Math.max(this.opts.watchdogSeconds, this.opts.connectTimeoutSeconds ?? 15);
+    if (this.proc && !this.stopping && silentMs > limitS * 1000) {
       this.stallReason = `no frame for ${Math.round(silentMs / 1000)} s`;
       this.log.warn({ silentMs }, 'camera watchdog: no frames, restarting');
       const p = this.proc;
       this.proc = undefined;
       void p.stop(2000);
     }
-    if (!this.offlineAlerted && this.state !== CameraState.Ended && silentMs > this.opts.offlineAlertSeconds * 1000) {
+    // Before the first frame ever, a slow first connection is not an outage yet.
+    const offlineS =
+      this.framesRead > 0
+        ? this.opts.offlineAlertSeconds
+        : Math.max(this.opts.offlineAlertSeconds, this.opts.connectTimeoutSeconds ?? 15);
+    if (!this.offlineAlerted && this.state !== CameraState.Ended && silentMs > offlineS * 1000) {
       this.offlineAlerted = true;
       this.log.warn({ seconds: Math.round(silentMs / 1000) }, 'camera offline');
       handlers.onNotice?.('camera_offline', Math.round(silentMs / 1000));
@@ -193,7 +214,7 @@ export class CameraCapture {
       rtspTransport: transport,
       realtime: this.camera.kind === 'file' && !this.opts.fast,
       loop: this.camera.loop,
-      ioTimeoutSeconds: Math.max(2, this.opts.watchdogSeconds),
+      ioTimeoutSeconds: Math.max(5, this.opts.watchdogSeconds),
       detectFps: this.camera.detectFps,
       detectWidth: this.width,
       detectHeight: this.height,

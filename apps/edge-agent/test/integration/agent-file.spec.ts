@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { silentLogger } from '@vigint/logger';
 import { makeTestVideo } from '@vigint/testing';
-import { emlFiles, parseEml, runAgent, summaryOf } from './agent-harness';
+import { agentTempDirs, emlFiles, parseEml, runAgent, summaryOf } from './agent-harness';
 
 /** The agent on generated files with --fast, local mode, offline analyzer, .eml outbox. */
 describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 }, () => {
@@ -43,6 +43,7 @@ describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 },
 
   it('a person-sized object crossing: one incident, one .eml whose clip has the pre-roll', async () => {
     const outbox = join(work, 'crossing');
+    const before = await agentTempDirs('hall');
     const run = await runAgent(['--video-input', crossing, '--fast', '--outbox', outbox, '--camera-id', 'hall']);
     expect(run.code).toBe(0);
     const [cam] = summaryOf(run);
@@ -65,7 +66,7 @@ describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 },
     expect(info.durationSeconds).toBeGreaterThanOrEqual(8);
     expect(cam!.alerts[0]!.clipRange![0]).toBeLessThanOrEqual(2);
     // The temp dirs of the camera are gone.
-    expect((await readdir(tmpdir())).filter((n) => n.startsWith('vigint-agent-hall-'))).toHaveLength(0);
+    expect(await agentTempDirs('hall')).toEqual(before);
   });
 
   it('a mask over the crossing zone hides the motion: no AI call, no alert', async () => {

@@ -6,7 +6,6 @@ import { simpleParser } from 'mailparser';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const AGENT_MAIN = resolve(here, '../../src/main.ts');
-const TSX = resolve(here, '../../../../node_modules/.bin/tsx');
 
 export interface AgentRun {
   code: number | null;
@@ -33,7 +32,11 @@ export function runAgent(args: string[], opts: RunOptions = {}): Promise<AgentRu
     for (const k of ['API_SERVER_URL', 'GOOGLE_API_KEY', 'EMAIL_SMTP_SERVER', 'NX_TASK_TARGET_PROJECT']) {
       if (!opts.env?.[k]) delete env[k];
     }
-    const child = spawn(TSX, [AGENT_MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // node --import tsx: one process (the tsx wrapper would leave its child behind on SIGKILL).
+    const child = spawn(process.execPath, ['--import', 'tsx', AGENT_MAIN, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const logs: Array<Record<string, unknown>> = [];
@@ -95,4 +98,10 @@ export async function emlFiles(dir: string): Promise<string[]> {
 
 export async function parseEml(file: string) {
   return simpleParser(await readFile(file));
+}
+
+/** The agent's per-camera temp dirs (`vigint-agent-<cameraId>-*`) present now. */
+export async function agentTempDirs(cameraId: string): Promise<string[]> {
+  const { tmpdir } = await import('node:os');
+  return (await readdir(tmpdir())).filter((n) => n.startsWith(`vigint-agent-${cameraId}-`)).sort();
 }

@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resolveFfmpeg } from '@vigint/ffmpeg';
+import { agentTempDirs, emlFiles, parseEml, runAgent, summaryOf } from './agent-harness';
+
+/** A free TCP port (closed again at once; the server binds it right after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createConnection({ port, host: '127.0.0.1' });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`port ${port} never opened`);
+}
+
+function stopProcess(p: ChildProcess | undefined): Promise<void> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
+    p.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    p.kill('SIGTERM');
+  });
+}
+
+/**
+ * Against Debian's rtsp-server-perl (ENVIRONMENT.md): it answers 400 to RTSP over TCP, so the agent's default
+ * transport (auto) must fall back to UDP.
+ */
+describe('edge agent on a real RTSP server', { timeout: 55_000 }, () => {
+  let server: ChildProcess;
+  let clientPort: number;
+  let sourcePort: number;
+  let work: string;
+  const publishers: ChildProcess[] = [];
+
+  const publish = (path: string, source: string) => {
+    const p = spawn(
+      resolveFfmpeg().ffmpeg,
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        source,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-tune',
+        'zerolatency',
+        '-g',
+        '10',
+        '-f',
+        'rtsp',
+        `rtsp://127.0.0.1:${sourcePort}/${path}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    publishers.push(p);
+    return p;
+  };
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'vigint-rtsp-'));
+    clientPort = await freePort();
+    sourcePort = await freePort();
+    server = spawn(
+      'rtsp-server-perl',
+      [
+        '-c',
+        String(clientPort),
+        '-s',
+        String(sourcePort),
+        '--client_listen_address',
+        '127.0.0.1',
+        '--source_listen_address',
+        '127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitForPort(sourcePort);
+    await waitForPort(clientPort);
+  });
+
+  afterEach(async () => {
+    await Promise.all(publishers.splice(0).map(stopProcess));
+  });
+
+  afterAll(async () => {
+    await stopProcess(server);
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('reads a published stream over UDP after TCP is refused, and stops cleanly on SIGINT', async () => {
+    publish('live', 'testsrc2=size=640x360:rate=10');
+    await new Promise((r) => setTimeout(r, 1500));
+    const outbox = join(work, 'live');
+    const before = await agentTempDirs('rtsp-live');
+    let framesSeen = 0;
+    const run = await runAgent(
+      ['--rtsp-url', `rtsp://127.0.0.1:${clientPort}/live`, '--camera-id', 'rtsp-live', '--outbox', outbox],
+      {
+        stopWhen: (logs) => {
+          const live = logs.some((l) => l.state === 'live');
+          if (live) framesSeen++;
+          // A few more log lines after going live (analyses of the moving test pattern) then stop.
+          return live && framesSeen > 3;
+        },
+      },
+    );
+    expect(run.code).toBe(0);
+    const live = run.logs.find((l) => l.state === 'live');
+    expect(live?.transport).toBe('udp');
+    expect(run.logs.some((l) => l.state === 'connecting' && l.transport === 'tcp')).toBe(true);
+    const [cam] = summaryOf(run);
+    expect(cam!.framesRead).toBeGreaterThan(0);
+    expect(await agentTempDirs('rtsp-live')).toEqual(before);
+  });
+
+  it('restarts a camera that stops (watchdog), raises "camera offline" once and "back online" once', async () => {
+    const config = join(work, 'watchdog.yaml');
+    await writeFile(
+      config,
+      [
+        'watchdog_seconds: 2',
+        'offline_alert_seconds: 3',
+        'cameras:',
+        '  - id: wd',
+        `    rtsp_url: rtsp://127.0.0.1:${clientPort}/wd`,
+        '    rtsp_transport: udp',
+      ].join('\n'),
+    );
+    const source = 'color=c=0x506070:size=320x180:rate=10';
+    let pub = publish('wd', source);
+    await new Promise((r) => setTimeout(r, 1500));
+    const outbox = join(work, 'wd');
+    let phase: 'first-live' | 'stopped' | 'restarted' = 'first-live';
+    const run = await runAgent(['--config', config, '--outbox', outbox], {
+      onLog: (l) => {
+        if (phase === 'first-live' && l.state === 'live') {
+          phase = 'stopped';
+          void stopProcess(pub);
+        } else if (phase === 'stopped' && l.msg === 'camera offline') {
+          phase = 'restarted';
+          pub = publish('wd', source);
+        }
+      },
+      stopWhen: (logs) => phase === 'restarted' && logs.filter((l) => l.state === 'live').length >= 2,
+    });
+    expect(run.code).toBe(0);
+    expect(run.logs.filter((l) => l.state === 'live')).toHaveLength(2);
+    expect(run.logs.some((l) => l.msg === 'camera watchdog: no frames, restarting')).toBe(true);
+    expect(run.logs.filter((l) => l.msg === 'camera restart').length).toBeGreaterThanOrEqual(1);
+    const [cam] = summaryOf(run);
+    expect(cam!.alerts.map((a) => `${a.kind}:${a.status}`).sort()).toEqual([
+      'camera_offline:sent',
+      'camera_online:sent',
+    ]);
+    const mails = await Promise.all((await emlFiles(outbox)).map(parseEml));
+    expect(mails.map((m) => m.subject).sort()).toEqual([
+      '[Vigint] Camera back online: wd',
+      '[Vigint] Camera offline: wd',
+    ]);
+  });
+});
