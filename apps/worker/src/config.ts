@@ -31,6 +31,8 @@ export const WorkerConfigSchema = Type.Object({
   GEMINI_MODEL_SHORT: Type.Optional(Type.String()),
   GEMINI_MODEL_LONG: Type.Optional(Type.String()),
   GEMINI_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  /** A job's video (≤ this many bytes) goes inline to the confirming model instead of frames; 0 = frames only. */
+  GEMINI_INLINE_VIDEO_MAX_BYTES: Type.Integer({ minimum: 0, default: 0 }),
   EMAIL_SMTP_SERVER: Type.Optional(Type.String()),
   EMAIL_SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
   EMAIL_SMTP_SECURE: Type.Optional(Type.Boolean()),

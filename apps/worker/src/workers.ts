@@ -9,6 +9,7 @@ import type { Logger } from '@vigint/logger';
 import { createMailer, type MailTransport } from '@vigint/mailer';
 import {
   BlobStore,
+  ClientStateStore,
   JobQueue,
   createWorkerRedis,
   createWorkers,
@@ -68,7 +69,13 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
       })
     : undefined;
   if (!provider) log.warn('GOOGLE_API_KEY unset: the offline analyzer answers analysis jobs');
-  const analysis = new AnalysisService({ provider, image, models: modelsFor(config), log });
+  const analysis = new AnalysisService({
+    provider,
+    image,
+    models: modelsFor(config),
+    log,
+    inlineVideoMaxBytes: config.GEMINI_INLINE_VIDEO_MAX_BYTES,
+  });
   const mailer: MailTransport = createMailer(
     {
       EMAIL_SMTP_SERVER: config.EMAIL_SMTP_SERVER,
@@ -92,7 +99,13 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
   });
 
   const handlers: JobHandlers = {
-    ...new AnalysisProcessor({ blobs, analysis, db }).handlers(),
+    ...new AnalysisProcessor({
+      blobs,
+      analysis,
+      db,
+      store,
+      inlineVideoMaxBytes: config.GEMINI_INLINE_VIDEO_MAX_BYTES,
+    }).handlers(),
     ...new MediaProcessor({ blobs, store, db, clip, retentionHours: config.RETENTION_HOURS }).handlers(),
     ...new AlertProcessor({
       alerts,
@@ -104,7 +117,17 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
       publicBaseUrl: config.PUBLIC_BASE_URL,
       videoLinkTtlHours: config.VIDEO_LINK_TTL_HOURS,
     }).handlers(),
-    ...new MaintenanceProcessor({ db, store }).handlers(),
+    ...new MaintenanceProcessor({
+      db,
+      store,
+      // Only clear() is used here: TTL and buffer length are the gateway's business.
+      clientState: new ClientStateStore({
+        redis: blobRedis,
+        prefix: config.QUEUE_PREFIX,
+        ttlSeconds: 3600,
+        maxFrames: 64,
+      }),
+    }).handlers(),
   };
 
   const pool = createWorkers({

@@ -1,12 +1,17 @@
 import { JobName, type FrameAnalyzePayload, type FrameAnalyzeResult } from '@vigint/contracts';
+import { buffer } from 'node:stream/consumers';
 import type { AnalysisService } from '@vigint/alerting';
 import type { Db } from '@vigint/db';
 import type { BlobStore, JobContext, JobHandler } from '@vigint/queue';
+import type { ArtifactStore } from '@vigint/storage';
 
 export interface AnalysisDeps {
   blobs: Pick<BlobStore, 'getMany'>;
   analysis: Pick<AnalysisService, 'analyze'>;
-  db: Pick<Db, 'usage'>;
+  db: Pick<Db, 'usage' | 'artifacts'>;
+  store?: Pick<ArtifactStore, 'get'>;
+  /** A job's video up to this size is read for the confirming stage (inline video); 0 = never. */
+  inlineVideoMaxBytes?: number;
 }
 
 /** Two-stage AI analysis of buffered frames (AnalysisService), with AI usage counted per key and day. */
@@ -19,10 +24,12 @@ export class AnalysisProcessor {
 
   async analyze(data: FrameAnalyzePayload, ctx: JobContext): Promise<FrameAnalyzeResult> {
     const frames = await this.deps.blobs.getMany(data.frameBlobKeys);
+    const longVideo = await this.smallVideo(data);
     // With bufferType long the service screens the newest frames and confirms on the whole buffer.
     const result = await this.deps.analysis.analyze({
       frames,
       bufferType: data.bufferType,
+      longVideo,
       language: data.language,
       cameraName: data.cameraName,
     });
@@ -46,5 +53,14 @@ export class AnalysisProcessor {
       });
     }
     return result;
+  }
+
+  /** The job's clip in memory, only when small enough to go inline to the model (bounded read). */
+  private async smallVideo(data: FrameAnalyzePayload): Promise<{ mimeType: string; data: Buffer } | undefined> {
+    const max = this.deps.inlineVideoMaxBytes ?? 0;
+    if (!data.videoArtifactId || max <= 0 || !this.deps.store) return undefined;
+    const row = await this.deps.db.artifacts.findForClient(data.clientId, data.videoArtifactId);
+    if (!row || row.bytes > max) return undefined;
+    return { mimeType: row.mime, data: await buffer(await this.deps.store.get(row.storageKey)) };
   }
 }

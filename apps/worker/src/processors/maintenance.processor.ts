@@ -7,12 +7,14 @@ import {
   type StorageCleanupResult,
 } from '@vigint/contracts';
 import type { ArtifactRecord, Db } from '@vigint/db';
-import type { JobContext, JobHandler } from '@vigint/queue';
+import type { ClientStateStore, JobContext, JobHandler } from '@vigint/queue';
 import type { ArtifactStore } from '@vigint/storage';
 
 export interface MaintenanceDeps {
   db: Pick<Db, 'artifacts' | 'clients'>;
   store: Pick<ArtifactStore, 'delete'>;
+  /** The gateway's per-client state in Redis (frame buffers, last upload): erased with the client's videos. */
+  clientState?: Pick<ClientStateStore, 'clear'>;
 }
 
 const PAGE = 500;
@@ -63,8 +65,9 @@ export class MaintenanceProcessor {
     return totals;
   }
 
-  /** Erases the client's stored videos (bytes and rows) in one call. */
+  /** Erases the client's stored videos (bytes and rows) and buffered frames in one call. */
   async erase(data: ClientErasePayload, ctx: JobContext): Promise<StorageCleanupResult> {
+    await this.deps.clientState?.clear(data.clientId);
     const rows = await this.deps.db.artifacts.deleteAllForClient(data.clientId);
     const totals: StorageCleanupResult = { cleaned: 0, failed: 0, total: rows.length, bytesFreed: 0 };
     for (const row of rows) {

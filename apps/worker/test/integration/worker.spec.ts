@@ -14,6 +14,7 @@ import {
   type AlertSendPayload,
 } from '@vigint/contracts';
 import { silentLogger } from '@vigint/logger';
+import { ClientStateStore } from '@vigint/queue';
 import { geminiReply, makeJpegFrames, makeTestVideo } from '@vigint/testing';
 import { loadWorkerConfig } from '../../src/config';
 import { startWorkers, type WorkerApp } from '../../src/workers';
@@ -292,10 +293,15 @@ describe('worker end to end (Redis, PostgreSQL, ffmpeg, SMTP, fake Gemini)', () 
   it('ClientErase removes every stored video of the client', async () => {
     const rows = await h.db.artifacts.listForClient(h.clientId);
     expect(rows.length).toBeGreaterThan(0);
+    const state = new ClientStateStore({ redis: h.redis, prefix: h.prefix, ttlSeconds: 600, maxFrames: 8 });
+    const upload = { artifactId: rows[0]!.id, filename: 'a.mp4', sizeBytes: 1, durationSeconds: 1, frameCount: 1 };
+    await state.setLastUpload(h.clientId, { ...upload, uploadedAt: new Date().toISOString() });
+    expect(await state.getLastUpload(h.clientId)).not.toBeNull();
     const { id } = await h.queue.enqueue(JobName.ClientErase, { clientId: h.clientId });
     const view = await h.queue.waitFor<JobName.ClientErase>(id, WAIT);
     expect(view?.result).toMatchObject({ cleaned: rows.length, failed: 0, total: rows.length });
     expect(await h.db.artifacts.listForClient(h.clientId)).toEqual([]);
     for (const r of rows) expect(await app.store.stat(r.storageKey)).toBeNull();
+    expect(await state.getLastUpload(h.clientId)).toBeNull();
   });
 });
