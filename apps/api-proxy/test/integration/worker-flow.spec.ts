@@ -280,6 +280,25 @@ describe('with the real worker', () => {
     }
   }, 90_000);
 
+  it('a permanent error found by the worker comes back as the same 4xx (frames expired from Redis)', async () => {
+    const erin = (
+      await post('/admin/clients', { name: 'erin', email: 'erin@example.com' }, '', { 'x-admin-key': SECRET })
+    ).json().api_key as string;
+    expect((await post('/api/video/buffer', { frame_data: b64(await jpeg()) }, erin)).statusCode).toBe(200);
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(h.config.REDIS_URL);
+    try {
+      const blobs = await redis.keys(`${h.prefix}:blob:*`);
+      if (blobs.length) await redis.del(...blobs);
+    } finally {
+      redis.disconnect();
+    }
+    const r = await post('/api/video/analyze', {}, erin);
+    expect(r.statusCode, r.body).toBeGreaterThanOrEqual(400);
+    expect(r.statusCode).toBeLessThan(500);
+    expect([ErrorCode.NotFound, ErrorCode.NothingBuffered]).toContain(r.json().code);
+  }, 60_000);
+
   it('an alert with a broken video_data is a 4xx, not a 500', async () => {
     const r = await post('/api/video/alert', { analysis: 'x', risk_level: 'extreme', client_id: 'cam' });
     expect(r.statusCode).toBe(400);
