@@ -156,7 +156,14 @@ describe('Redis restarted under the worker (private instance, appendonly + fsync
       () => blobs.putMany(frames, 900).catch(() => undefined),
       30_000,
     );
-    ids.push((await queue.enqueue(JobName.FrameAnalyze, analyzePayload(client.id, apiKey.id, keys, 'after'))).id);
+    // The producer reconnects in the background (≤ 2 s between tries): a few fast refusals, then accepted.
+    const after = await until(
+      'the producer to accept again',
+      () =>
+        queue.enqueue(JobName.FrameAnalyze, analyzePayload(client.id, apiKey.id, keys, 'after')).catch(() => undefined),
+      30_000,
+    );
+    ids.push(after.id);
 
     for (const id of ids) {
       const view = await until(
