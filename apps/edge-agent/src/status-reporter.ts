@@ -73,12 +73,8 @@ export function formatSummary(views: CameraView[]): string {
       const where = a.destination || '(nowhere)';
       const latency = a.latencyMs !== undefined ? `, ${(a.latencyMs / 1000).toFixed(1)} s after the event started` : '';
       const clip = a.clipRange ? `, clip ${a.clipRange[0]}-${a.clipRange[1]} s` : '';
-      lines.push(
-        `    ${a.kind} ${a.riskLevel ?? ''} ${a.status} → ${where}${clip}${latency}${a.detail ? ` (${a.detail})` : ''}`.replace(
-          / {2,}/g,
-          ' ',
-        ),
-      );
+      const what = [a.kind, a.riskLevel, a.status].filter(Boolean).join(' ');
+      lines.push(`    - ${what} → ${where}${clip}${latency}${a.detail ? ` (${a.detail})` : ''}`);
     }
   }
   return lines.join('\n');
