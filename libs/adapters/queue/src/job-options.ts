@@ -47,13 +47,14 @@ interface Policy {
 /*
  * Completed jobs stay readable long enough for `GET /api/jobs/:id` after a `Prefer: respond-async` call;
  * alerts stay a day so a re-sent alert within that day is absorbed by the job id before it reaches the ledger.
- * SMTP down → alerts retry for about 2.5 h (exponential from 10 s, 10 attempts) instead of being dropped.
+ * SMTP down → alerts keep retrying for about 3 to 6 h (exponential from 10 s with jitter, 12 attempts) instead
+ * of being dropped; a failed alert job stays a week for inspection.
  */
 const POLICY: Record<JobName, Policy> = {
   [JobName.FrameAnalyze]: { attempts: 3, backoffMs: 2_000, keepCompletedSec: HOUR, keepFailedSec: 24 * HOUR },
   [JobName.VideoCreate]: { attempts: 3, backoffMs: 5_000, keepCompletedSec: 6 * HOUR, keepFailedSec: 24 * HOUR },
   [JobName.VideoCompress]: { attempts: 3, backoffMs: 5_000, keepCompletedSec: 6 * HOUR, keepFailedSec: 24 * HOUR },
-  [JobName.AlertSend]: { attempts: 10, backoffMs: 10_000, keepCompletedSec: 24 * HOUR, keepFailedSec: 7 * 24 * HOUR },
+  [JobName.AlertSend]: { attempts: 12, backoffMs: 10_000, keepCompletedSec: 24 * HOUR, keepFailedSec: 7 * 24 * HOUR },
   [JobName.StorageCleanup]: { attempts: 3, backoffMs: 30_000, keepCompletedSec: 6 * HOUR, keepFailedSec: 24 * HOUR },
   [JobName.ClientErase]: { attempts: 5, backoffMs: 30_000, keepCompletedSec: 24 * HOUR, keepFailedSec: 7 * 24 * HOUR },
 };
