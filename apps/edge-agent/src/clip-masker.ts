@@ -2,17 +2,26 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { Polygon } from '@vigint/contracts';
 import type { FfmpegAdapter } from '@vigint/ffmpeg';
 import type { ImageAdapter } from '@vigint/image';
+import type { PrivacyMasker } from './pipeline';
 
 /**
  * Blacks out privacy masks in a clip before it leaves the agent. Stream-copied clips carry the camera's full
  * picture, so a camera with masks pays one re-encode per alert (never per frame watched).
  * The matte is drawn by ImageAdapter.applyMasks (the same polygons as the AI images), then overlaid by ffmpeg.
  */
-export class ClipMasker {
+export class ClipMasker implements PrivacyMasker {
   constructor(
     private readonly ffmpeg: Pick<FfmpegAdapter, 'run' | 'probe'>,
     private readonly image: Pick<ImageAdapter, 'applyMasks'>,
   ) {}
+
+  maskImage(jpeg: Buffer, masks: Polygon[]): Promise<Buffer> {
+    return this.image.applyMasks(jpeg, masks);
+  }
+
+  maskClip(inFile: string, masks: Polygon[], outFile: string): Promise<string> {
+    return this.mask(inFile, masks, outFile);
+  }
 
   async mask(inFile: string, masks: readonly Polygon[], outFile: string): Promise<string> {
     const { width: w, height: h } = await this.ffmpeg.probe(inFile);

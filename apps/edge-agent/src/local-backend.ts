@@ -9,13 +9,11 @@ import type { Logger } from '@vigint/logger';
 import { createMailer, type MailTransport } from '@vigint/mailer';
 import type { AnalyzeRequest, CameraNotice, DeliveryResult, Incident, IncidentBackend } from './backend';
 import type { AgentConfig } from './config';
-import { ClipMasker } from './clip-masker';
 
 export interface LocalBackendOptions {
   analysis: AnalysisService;
   alerts: AlertService;
   clips: ClipService;
-  masker: ClipMasker;
   mailer: MailTransport;
   image: ImageAdapter;
   to: string;
@@ -59,11 +57,8 @@ export class LocalBackend implements IncidentBackend {
   async deliver(incident: Incident, clipFile: string): Promise<DeliveryResult> {
     const temp: string[] = [];
     try {
+      // Masks were applied by the pipeline (clip and snapshot) before this call.
       let clip = clipFile;
-      if (incident.masks.length > 0) {
-        clip = await this.o.masker.mask(clip, incident.masks, `${clipFile}.masked.mp4`);
-        temp.push(clip);
-      }
       const budget = this.o.clips.emailBudgetBytes(this.o.maxAttachmentBytes);
       const size = (await stat(clip)).size;
       if (size > budget) {
@@ -73,9 +68,7 @@ export class LocalBackend implements IncidentBackend {
         temp.push(small);
         clip = small;
       }
-      const frames = incident.snapshot
-        ? [incident.masks.length ? await this.o.image.applyMasks(incident.snapshot, incident.masks) : incident.snapshot]
-        : [];
+      const frames = incident.snapshot ? [incident.snapshot] : [];
       const a = incident.analysis;
       const outcome = await this.o.alerts.send({
         alertKey: incident.idempotencyKey,
@@ -180,7 +173,6 @@ export function createLocalBackend(
     analysis,
     alerts,
     clips,
-    masker: new ClipMasker(ffmpeg, image),
     mailer,
     image,
     to,

@@ -7,10 +7,12 @@ import { ImageAdapter } from '@vigint/image';
 import { createLogger, redactUrl, type Logger } from '@vigint/logger';
 import type { IncidentBackend } from './backend';
 import { CameraCapture } from './camera-capture';
+import { ClipMasker } from './clip-masker';
 import { parseCli, USAGE } from './cli';
 import { loadAgentConfig, type AgentConfig } from './config';
 import { createLocalBackend } from './local-backend';
 import { CameraPipeline } from './pipeline';
+import { AnalysisService, DEFAULT_MODELS } from '@vigint/alerting';
 import { ClipService } from '@vigint/clip';
 import { formatSummary, StatusReporter, type CameraView } from './status-reporter';
 import { UserError } from './user-error';
@@ -25,12 +27,15 @@ async function createBackend(
     if (!config.apiKey)
       throw new UserError('API_SERVER_URL is set but no API key: set VIGINT_API_KEY (or API_KEY, SECRET_KEY)');
     const { createRemoteBackend } = await import('./remote/index');
+    const offline = new AnalysisService({ image, models: DEFAULT_MODELS, log });
     return createRemoteBackend({
       apiServerUrl: config.apiServerUrl,
       apiKey: config.apiKey,
-      outboxDir: join(config.outbox, 'pending-remote'),
+      outboxDir: join(config.outbox, 'remote'),
       image,
       log,
+      // Gateway unreachable: the offline analyzer still opens incidents, which then wait in the outbox.
+      fallbackAnalyze: (req) => offline.analyze({ ...req, bufferType: req.bufferType }),
     });
   }
   return createLocalBackend(config, { image, ffmpeg, log });
@@ -58,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const clips = new ClipService(ffmpeg, log, image);
+  const privacy = new ClipMasker(ffmpeg, image);
   const pipelines: CameraPipeline[] = [];
   const captures: CameraCapture[] = [];
   for (const cam of config.cameras) {
@@ -87,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
           shortBufferSeconds: config.shortBufferSeconds,
           longBufferSeconds: config.longBufferSeconds,
           workDir: join(dir, 'clips'),
+          privacy,
         },
         log,
       ),

@@ -1,6 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AnalysisStage, BufferType, CameraState, riskAtLeast, type AnalysisResult } from '@vigint/contracts';
+import {
+  AnalysisStage,
+  BufferType,
+  CameraState,
+  riskAtLeast,
+  type AnalysisResult,
+  type Polygon,
+} from '@vigint/contracts';
 import type { Logger } from '@vigint/logger';
 import { MotionGate } from '@vigint/motion';
 import type { CameraNotice, DeliveryResult, Incident, IncidentBackend } from './backend';
@@ -16,6 +23,12 @@ export interface ClipCutter {
   ): Promise<unknown>;
 }
 
+/** Blacks out privacy masks in what leaves the agent besides the AI frames: the clip and the snapshot. */
+export interface PrivacyMasker {
+  maskClip(inFile: string, masks: Polygon[], outFile: string): Promise<string>;
+  maskImage(jpeg: Buffer, masks: Polygon[]): Promise<Buffer>;
+}
+
 export interface PipelineOptions {
   fast: boolean;
   shortBufferSeconds: number;
@@ -26,6 +39,8 @@ export interface PipelineOptions {
   maxEventSeconds?: number;
   /** Motion pauses shorter than this belong to the same motion run. */
   motionGapSeconds?: number;
+  /** Required when the camera has masks: clips and snapshots are masked before any backend sees them. */
+  privacy?: PrivacyMasker;
 }
 
 export interface AlertRecord {
@@ -268,10 +283,18 @@ export class CameraPipeline {
         { startTime: Math.max(0, from - base), endTime: to - base },
         clipFile,
       );
+      let sendFile = clipFile;
+      const masks = this.camera.motion.mask;
+      if (masks.length > 0) {
+        if (!this.opts.privacy) throw new Error('camera has privacy masks but no masker is configured');
+        // Both backends get a masked clip and snapshot: nothing unmasked leaves the agent.
+        sendFile = await this.opts.privacy.maskClip(clipFile, masks, `${clipFile}.masked.mp4`);
+        if (incident.snapshot) incident.snapshot = await this.opts.privacy.maskImage(incident.snapshot, masks);
+      }
       if (!this.camera.alertEnabled) {
         Object.assign(record, { status: 'suppressed', destination: '', detail: 'alerts disabled for this camera' });
       } else {
-        const res = await this.backend.deliver(incident, clipFile);
+        const res = await this.backend.deliver(incident, sendFile);
         Object.assign(record, { status: res.status, destination: res.destination, detail: res.detail });
       }
       record.latencyMs = Date.now() - ev.startWall;
@@ -292,6 +315,7 @@ export class CameraPipeline {
       this.stats.alerts.push(record);
       this.capture.segments.hold(undefined);
       await rm(clipFile, { force: true });
+      await rm(`${clipFile}.masked.mp4`, { force: true });
     }
   }
 

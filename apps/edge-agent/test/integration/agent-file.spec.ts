@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
+import { ImageAdapter } from '@vigint/image';
 import { silentLogger } from '@vigint/logger';
 import { makeTestVideo } from '@vigint/testing';
 import { agentTempDirs, emlFiles, parseEml, runAgent, summaryOf } from './agent-harness';
@@ -90,5 +91,42 @@ describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 },
     expect(cam!.motionFrames).toBe(0);
     expect(cam!.analyses).toBe(0);
     expect(await emlFiles(outbox)).toHaveLength(0);
+  });
+
+  it('with motion outside a mask, the alert goes out with the masked zone black in the clip and the snapshot', async () => {
+    const outbox = join(work, 'partly-masked');
+    const config = join(work, 'partly-masked.yaml');
+    await writeFile(
+      config,
+      [
+        'cameras:',
+        '  - id: partly',
+        `    video_input: ${crossing}`,
+        '    motion:',
+        '      mask:',
+        '        - [[0, 0], [0.3, 0], [0.3, 1], [0, 1]]',
+      ].join('\n'),
+    );
+    const run = await runAgent(['--config', config, '--fast', '--outbox', outbox]);
+    expect(run.code).toBe(0);
+    const files = await emlFiles(outbox);
+    expect(files).toHaveLength(1);
+    const mail = await parseEml(files[0]!);
+    const clip = mail.attachments.find((a) => a.contentType === 'video/mp4')!;
+    const clipFile = join(work, 'masked-clip.mp4');
+    await writeFile(clipFile, clip.content);
+    const ffmpeg = new FfmpegAdapter(silentLogger);
+    const png = join(work, 'masked-frame.png');
+    await ffmpeg.run(['-ss', '1', '-i', clipFile, '-frames:v', '1', png], { timeoutMs: 20_000 });
+    const image = new ImageAdapter();
+    const gray = await image.grayscale(await readFile(png), 40);
+    const row = Math.floor(gray.height * 0.1);
+    expect(gray.data[row * gray.width + 4]!).toBeLessThan(20); // x = 0.1: masked
+    expect(gray.data[row * gray.width + 30]!).toBeGreaterThan(60); // x = 0.75: the wall
+    const thumb = mail.attachments.find((a) => a.contentType === 'image/jpeg');
+    if (thumb) {
+      const t = await image.grayscale(thumb.content, 40);
+      expect(t.data[Math.floor(t.height * 0.1) * t.width + 4]!).toBeLessThan(20);
+    }
   });
 });
