@@ -151,7 +151,7 @@ async function runCase(c: BenchCase, remainingMs: number): Promise<{ rows: Resul
     }
     await rm(tmp, { recursive: true, force: true });
   }
-  const seconds = round((performance.now() - started) / 1000, 1);
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
   return {
     rows: aggregate(c.name, samples),
     outcome: { name: c.name, status: error ? 'failed' : 'ok', seconds, ...(error ? { error } : {}) },
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     outcomes.push(r.outcome);
     console.error(`< ${c.name}: ${r.outcome.status} in ${r.outcome.seconds} s`);
   }
-  const totalSeconds = round((performance.now() - started) / 1000, 1);
+  const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
   console.log(table(rows));
   console.log('');
   for (const o of outcomes)

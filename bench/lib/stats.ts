@@ -13,10 +13,10 @@ export function percentile(values: readonly number[], p: number): number {
   return s[Math.min(s.length, rank) - 1]!;
 }
 
-export function round(n: number, digits = 3): number {
-  if (!Number.isFinite(n)) return n;
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
+/** Rounds to `digits` significant digits (figures here span 1e-4 USD to 1e6 tokens). */
+export function round(n: number, digits = 4): number {
+  if (!Number.isFinite(n) || n === 0) return n;
+  return Number(n.toPrecision(digits));
 }
 
 /** Seconds since `started` (performance.now()). */
