@@ -31,7 +31,7 @@ async function createBackend(
     return createRemoteBackend({
       apiServerUrl: config.apiServerUrl,
       apiKey: config.apiKey,
-      outboxDir: join(config.outbox, 'remote'),
+      outboxDir: join(config.outbox, 'pending-remote'),
       image,
       log,
       // Gateway unreachable: the offline analyzer still opens incidents, which then wait in the outbox.
