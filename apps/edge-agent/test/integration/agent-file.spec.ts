@@ -14,6 +14,8 @@ describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 },
   let quiet: string;
   let crossing: string;
   const videos: string[] = [];
+  const runs: Record<string, ReturnType<typeof runAgent>> = {};
+  let hallDirsBefore: string[] = [];
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'vigint-agent-test-'));
@@ -22,6 +24,48 @@ describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 },
       makeTestVideo({ seconds: 20, noise: true, withMovingBox: { startSec: 11, endSec: 15 } }),
     ]);
     videos.push(quiet, crossing);
+    await writeFile(
+      join(work, 'masked.yaml'),
+      [
+        'cameras:',
+        '  - id: masked',
+        `    video_input: ${crossing}`,
+        '    motion:',
+        '      mask:',
+        '        - [[0, 0.25], [1, 0.25], [1, 0.85], [0, 0.85]]',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(work, 'partly-masked.yaml'),
+      [
+        'cameras:',
+        '  - id: partly',
+        `    video_input: ${crossing}`,
+        '    motion:',
+        '      mask:',
+        '        - [[0, 0], [0.3, 0], [0.3, 1], [0, 1]]',
+      ].join('\n'),
+    );
+    hallDirsBefore = await agentTempDirs('hall');
+    // The four agents run side by side (each --fast run is short and mostly start-up); the tests await theirs.
+    runs.quiet = runAgent(['--video-input', quiet, '--fast', '--outbox', join(work, 'quiet')]);
+    runs.crossing = runAgent([
+      '--video-input',
+      crossing,
+      '--fast',
+      '--outbox',
+      join(work, 'crossing'),
+      '--camera-id',
+      'hall',
+    ]);
+    runs.masked = runAgent(['--config', join(work, 'masked.yaml'), '--fast', '--outbox', join(work, 'masked')]);
+    runs.partly = runAgent([
+      '--config',
+      join(work, 'partly-masked.yaml'),
+      '--fast',
+      '--outbox',
+      join(work, 'partly-masked'),
+    ]);
   }, 60_000);
 
   afterAll(async () => {
@@ -31,7 +75,7 @@ describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 },
 
   it('a quiet scene with sensor noise and a light change: no motion, no AI call, no alert', async () => {
     const outbox = join(work, 'quiet');
-    const run = await runAgent(['--video-input', quiet, '--fast', '--outbox', outbox]);
+    const run = await runs.quiet!;
     expect(run.code).toBe(0);
     const [cam] = summaryOf(run);
     expect(cam!.framesRead).toBeGreaterThanOrEqual(65);
@@ -44,8 +88,7 @@ describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 },
 
   it('a person-sized object crossing: one incident, one .eml whose clip has the pre-roll', async () => {
     const outbox = join(work, 'crossing');
-    const before = await agentTempDirs('hall');
-    const run = await runAgent(['--video-input', crossing, '--fast', '--outbox', outbox, '--camera-id', 'hall']);
+    const run = await runs.crossing!;
     expect(run.code).toBe(0);
     const [cam] = summaryOf(run);
     expect(cam!.cameraId).toBe('hall');
@@ -67,24 +110,12 @@ describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 },
     expect(info.durationSeconds).toBeGreaterThanOrEqual(8);
     expect(cam!.alerts[0]!.clipRange![0]).toBeLessThanOrEqual(2);
     // The temp dirs of the camera are gone.
-    expect(await agentTempDirs('hall')).toEqual(before);
+    expect(await agentTempDirs('hall')).toEqual(hallDirsBefore);
   });
 
   it('a mask over the crossing zone hides the motion: no AI call, no alert', async () => {
     const outbox = join(work, 'masked');
-    const config = join(work, 'masked.yaml');
-    await writeFile(
-      config,
-      [
-        'cameras:',
-        `  - id: masked`,
-        `    video_input: ${crossing}`,
-        '    motion:',
-        '      mask:',
-        '        - [[0, 0.25], [1, 0.25], [1, 0.85], [0, 0.85]]',
-      ].join('\n'),
-    );
-    const run = await runAgent(['--config', config, '--fast', '--outbox', outbox]);
+    const run = await runs.masked!;
     expect(run.code).toBe(0);
     const [cam] = summaryOf(run);
     expect(cam!.framesRead).toBeGreaterThan(90);
@@ -95,19 +126,7 @@ describe('edge agent on a video file (--fast, local mode)', { timeout: 45_000 },
 
   it('with motion outside a mask, the alert goes out with the masked zone black in the clip and the snapshot', async () => {
     const outbox = join(work, 'partly-masked');
-    const config = join(work, 'partly-masked.yaml');
-    await writeFile(
-      config,
-      [
-        'cameras:',
-        '  - id: partly',
-        `    video_input: ${crossing}`,
-        '    motion:',
-        '      mask:',
-        '        - [[0, 0], [0.3, 0], [0.3, 1], [0, 1]]',
-      ].join('\n'),
-    );
-    const run = await runAgent(['--config', config, '--fast', '--outbox', outbox]);
+    const run = await runs.partly!;
     expect(run.code).toBe(0);
     const files = await emlFiles(outbox);
     expect(files).toHaveLength(1);

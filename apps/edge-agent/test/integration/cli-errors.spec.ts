@@ -39,10 +39,18 @@ describe('edge agent CLI: bad input', { timeout: 30_000 }, () => {
     ['a bad API_SERVER_URL', () => ['--video-input', join(work, 'not-a-video.mp4')], /API_SERVER_URL/],
   ];
 
-  for (const [what, args, message] of cases) {
-    it(`${what} → a clear message and exit code 2`, async () => {
+  // Started together: each run is mostly process start-up, so the file stays well under a minute.
+  const runs = new Map<string, ReturnType<typeof runAgent>>();
+  beforeAll(() => {
+    for (const [what, args] of cases) {
       const env = what === 'a bad API_SERVER_URL' ? { API_SERVER_URL: 'not a url' } : undefined;
-      const run = await runAgent(args(), { env });
+      runs.set(what, runAgent(args(), { env }));
+    }
+  });
+
+  for (const [what, , message] of cases) {
+    it(`${what} → a clear message and exit code 2`, async () => {
+      const run = await runs.get(what)!;
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(message);
       expect(run.stderr).not.toMatch(/\n\s+at /);
