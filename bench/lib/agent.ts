@@ -22,20 +22,22 @@ export interface AgentRunResult {
   output: string;
 }
 
-/** An agent config with one camera on a file (YAML is a JSON superset, so JSON it is). */
-export async function writeAgentConfig(
-  file: string,
-  camera: { id: string; video: string; mask?: Polygon[]; cooldown?: number },
-): Promise<string> {
+export interface AgentCamera {
+  id: string;
+  video: string;
+  mask?: Polygon[];
+  cooldown?: number;
+}
+
+/** An agent config file with these cameras on files (YAML is a JSON superset, so JSON it is). */
+export async function writeAgentConfig(file: string, cameras: AgentCamera | AgentCamera[]): Promise<string> {
   const config = {
-    cameras: [
-      {
-        id: camera.id,
-        video_input: camera.video,
-        ...(camera.cooldown !== undefined ? { cooldown: camera.cooldown } : {}),
-        ...(camera.mask ? { motion: { mask: camera.mask } } : {}),
-      },
-    ],
+    cameras: (Array.isArray(cameras) ? cameras : [cameras]).map((camera) => ({
+      id: camera.id,
+      video_input: camera.video,
+      ...(camera.cooldown !== undefined ? { cooldown: camera.cooldown } : {}),
+      ...(camera.mask ? { motion: { mask: camera.mask } } : {}),
+    })),
   };
   await writeFile(file, JSON.stringify(config, null, 2));
   return file;
