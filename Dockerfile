@@ -99,7 +99,8 @@ CMD ["--help"]
 
 # ---------------------------------------------------------------------------------------------
 # Default target (keep it last): gateway, worker and migrations in one image, for platforms that
-# build a Dockerfile without --target (Render). Choose the process with the start command.
+# build a Dockerfile without --target (Render). Choose the process with the start command. Its
+# HEALTHCHECK probes the gateway; when it runs the worker, use --no-healthcheck (Render ignores it).
 FROM base-ffmpeg AS server
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
