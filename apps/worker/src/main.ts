@@ -1,20 +1,24 @@
 import closeWithGrace from 'close-with-grace';
 import { createLogger } from '@vigint/logger';
 import { loadWorkerConfig } from './config';
-import { startWorkers } from './workers';
+import { startWorkers, type WorkerApp } from './workers';
 
 /** The worker process: config, logger, workers, and a graceful stop on SIGINT/SIGTERM (STYLE.md §5). */
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const log = createLogger({ name: 'worker', level: config.LOG_LEVEL });
-  const app = await startWorkers(config, log);
-  // Running jobs may take minutes (ffmpeg): the grace delay bounds how long a stop waits for them.
+  const run: { starting?: Promise<WorkerApp> } = {};
+  // Installed before the workers start: they take jobs while startup finishes, and a SIGTERM in that window
+  // must still let those jobs finish. Running jobs may take minutes (ffmpeg): the delay bounds the wait.
   closeWithGrace({ delay: 120_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'worker stopping after an error');
     else log.info({ signal }, 'worker stopping: letting running jobs finish');
-    await app.close();
+    const app = await run.starting?.catch(() => undefined);
+    await app?.close();
     log.info('worker stopped');
   });
+  run.starting = startWorkers(config, log);
+  await run.starting;
 }
 
 main().catch((err: unknown) => {
