@@ -29,7 +29,8 @@ export type JobOutcome<N extends JobName> =
 /**
  * Enqueues a job and, unless the caller prefers async, waits for it within SYNC_WAIT_MS. A failed job's
  * error comes back as the same AppError (a permanent INVALID_VIDEO found by ffmpeg is the same 422).
- * `pending`: still running after the bound (the caller decides: 207 for alerts, 504 elsewhere).
+ * `pending`: still running after the bound: alerts answer 207 `queued`, the other routes 202 with
+ * `{job_id, status_url, status: "running"}` (the job keeps running; the reply is at status_url).
  */
 export async function runJob<N extends JobName>(
   app: FastifyInstance,
@@ -56,11 +57,4 @@ export function sendAccepted(reply: FastifyReply, jobId: string, status = 'queue
     .code(202)
     .header('location', statusUrl(jobId))
     .send({ job_id: jobId, status_url: statusUrl(jobId), status });
-}
-
-/** The sync wait ran out: 504 naming the job, which keeps running (poll status_url). */
-export function pendingError(jobId: string): AppError {
-  return new AppError(ErrorCode.Timeout, `job ${jobId} is still running; poll ${statusUrl(jobId)}`, {
-    details: { job_id: jobId, status_url: statusUrl(jobId) },
-  });
 }

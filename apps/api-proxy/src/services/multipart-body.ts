@@ -1,9 +1,8 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '@vigint/contracts';
 
@@ -39,7 +38,15 @@ export async function readMultipart(req: FastifyRequest, streamFields: string[] 
         if (streamFields.includes(part.fieldname)) {
           dir ??= await mkdtemp(join(tmpdir(), 'vigint-mp-'));
           const path = join(dir, `f${files.length}`);
-          await pipeline(part.file, createWriteStream(path));
+          // Async iteration, not stream.pipeline: on a truncated body busboy destroys the part's stream
+          // without an error, which ends the iteration but leaves a pipeline waiting forever.
+          const fh = await open(path, 'w');
+          try {
+            for await (const chunk of part.file) await fh.write(chunk as Buffer);
+          } finally {
+            await fh.close();
+          }
+          if (part.file.truncated) throw new AppError(ErrorCode.PayloadTooLarge, 'multipart file is too large');
           files.push({ field: part.fieldname, filename: part.filename, open: () => createReadStream(path) });
         } else {
           files.push({ field: part.fieldname, filename: part.filename, data: await part.toBuffer() });
@@ -51,10 +58,17 @@ export async function readMultipart(req: FastifyRequest, streamFields: string[] 
   } catch (err) {
     await cleanup();
     const code = (err as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
+    if (
+      code === 'FST_REQ_FILE_TOO_LARGE' ||
+      code === 'FST_FILES_LIMIT' ||
+      code === 'FST_PARTS_LIMIT' ||
+      code === 'FST_FIELDS_LIMIT'
+    ) {
       throw new AppError(ErrorCode.PayloadTooLarge, 'multipart body is too large');
     }
-    throw err;
+    if (err instanceof AppError) throw err;
+    // busboy's parse errors (bad boundary, truncated part, malformed header): the caller's body is wrong.
+    throw new AppError(ErrorCode.BadRequest, 'malformed multipart/form-data body', { cause: err });
   }
   return { fields, files, cleanup };
 }

@@ -47,6 +47,8 @@ export async function startGateway(
   const sink = new Writable({
     write(chunk, _enc, cb) {
       logs.push(String(chunk));
+      // GW_DEBUG=1 shows the gateway's errors while a test runs (they are otherwise only captured).
+      if (process.env.GW_DEBUG && String(chunk).includes('"level":50')) process.stderr.write(String(chunk));
       cb();
     },
   });

@@ -27,7 +27,7 @@ async function services(app: FastifyInstance, opts: ServicesPluginOptions): Prom
   const { config } = opts;
   const o = opts.overrides ?? {};
   const log = app.log.child({ module: 'services' }) as unknown as Logger;
-  const repo = o.repo ?? new GatewayRepository(config.DATABASE_URL);
+  const repo = o.repo ?? new GatewayRepository(config.DATABASE_URL, log);
   const queue = o.queue ?? new JobQueue({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, log });
   const redis = o.redis ?? queue.connection;
   const svc: GatewayServices = {

@@ -10,10 +10,6 @@ import {
   ErrorCode,
   IdParams,
 } from '@vigint/contracts';
-import { sha256Hex } from '../../plugins/app/auth';
-
-/** 43 characters of URL-safe base64 (32 random bytes), as the earlier system's keys. */
-const newApiKey = (): string => randomBytes(32).toString('base64url');
 
 /** Admin routes behind `X-Admin-Key` == SECRET_KEY (constant-time). */
 const admin: FastifyPluginAsyncTypebox = async (app) => {
@@ -49,14 +45,13 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const key = newApiKey();
-      const email = req.body.email ?? `client-${randomBytes(6).toString('hex')}@vigint.local`;
-      const { clientId, apiKeyId } = await app.svc.repo.createClient(
-        req.body.name.trim(),
+      const requested = req.body.email ?? `client-${randomBytes(6).toString('hex')}@vigint.local`;
+      const {
+        clientId,
+        apiKeyId,
+        apiKey: key,
         email,
-        req.body.language ?? 'en',
-        sha256Hex(key),
-      );
+      } = await app.svc.repo.createClient(req.body.name.trim(), requested, req.body.language ?? 'en');
       return reply.code(201).send({
         success: true,
         client_id: clientId,

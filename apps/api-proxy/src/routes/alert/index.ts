@@ -18,7 +18,7 @@ import { DEFAULT_SOURCE } from '@vigint/queue';
 import { tenantOf } from '../../plugins/app/auth';
 import { addUsage } from '../../plugins/app/usage';
 import { runJob, sendAccepted } from '../../services/job-runner';
-import { jsonBody } from '../../services/json-or-multipart';
+import { jsonBody, jsonBodyOf } from '../../services/json-or-multipart';
 import { decodeBase64, displayFilename } from '../../services/media-intake';
 import { storeVideo } from '../../services/media-store';
 import { readMultipart } from '../../services/multipart-body';
@@ -80,7 +80,7 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
           await mp.cleanup();
         }
       } else {
-        b = req.body as AlertBody;
+        b = jsonBodyOf(req, AlertBody);
         if (b.video_data) {
           const filename = displayFilename(b.video_filename, 'video_filename', 'incident.mp4');
           const stored = await storeVideo(app, t, decodeBase64(b.video_data, 'video_data'), {

@@ -13,8 +13,8 @@ import {
 } from '@vigint/contracts';
 import { DEFAULT_SOURCE } from '@vigint/queue';
 import { tenantOf } from '../../plugins/app/auth';
-import { pendingError, runJob, sendAccepted } from '../../services/job-runner';
-import { jsonBody } from '../../services/json-or-multipart';
+import { runJob, sendAccepted } from '../../services/job-runner';
+import { jsonBody, jsonBodyOf } from '../../services/json-or-multipart';
 import { decodeBase64 } from '../../services/media-intake';
 import { storeFrames } from '../../services/media-store';
 import { readMultipart } from '../../services/multipart-body';
@@ -66,7 +66,7 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
           camera_name: mp.fields.camera_name ?? null,
         };
       } else {
-        body = (req.body as AnalyzeBody | undefined) ?? {};
+        body = jsonBodyOf(req, AnalyzeBody);
         if (body.frame) given.push({ data: decodeBase64(body.frame, 'frame'), field: 'frame' });
         (body.frames ?? []).forEach((f, i) =>
           given.push({ data: decodeBase64(f, `frames.${i}`), field: `frames.${i}` }),
@@ -114,7 +114,7 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
         ...(body.camera_name ? { cameraName: body.camera_name } : {}),
       });
       if (out.kind === 'accepted') return sendAccepted(reply, out.jobId);
-      if (out.kind === 'pending') throw pendingError(out.jobId);
+      if (out.kind === 'pending') return sendAccepted(reply, out.jobId, 'running');
       return analyzeReply(app, req, t, out.result, out.jobId);
     },
   );

@@ -12,7 +12,7 @@ import {
 } from '@vigint/contracts';
 import { DEFAULT_SOURCE } from '@vigint/queue';
 import { tenantOf } from '../../plugins/app/auth';
-import { jsonBody } from '../../services/json-or-multipart';
+import { jsonBody, jsonBodyOf } from '../../services/json-or-multipart';
 import { decodeBase64 } from '../../services/media-intake';
 import { storeFrames } from '../../services/media-store';
 import { numberField, readMultipart } from '../../services/multipart-body';
@@ -24,7 +24,10 @@ const buffer: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
 
   /** JSON (`frame_data`) or multipart (file field `frame`, fields `frame_count`, `timestamp`, `source_id`...). */
-  async function readOne(req: Parameters<typeof app.authenticate>[0]) {
+  async function readOne(
+    req: Parameters<typeof app.authenticate>[0],
+    schema: typeof BufferFrameBody | typeof MultiSourceBufferBody,
+  ) {
     if (req.isMultipart()) {
       const mp = await readMultipart(req);
       await mp.cleanup();
@@ -37,7 +40,7 @@ const buffer: FastifyPluginAsyncTypebox = async (app) => {
         sourceName: mp.fields.source_name ?? null,
       };
     }
-    const b = req.body as MultiSourceBufferBody;
+    const b = jsonBodyOf(req, schema) as MultiSourceBufferBody;
     return {
       data: decodeBase64(b.frame_data, 'frame_data'),
       frameCount: b.frame_count ?? undefined,
@@ -52,7 +55,7 @@ const buffer: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['buffer'], body: jsonBody(BufferFrameBody), response: { 200: BufferFrameReply, ...errors } } },
     async (req) => {
       const t = tenantOf(req);
-      const one = await readOne(req);
+      const one = await readOne(req, BufferFrameBody);
       const [key] = await storeFrames(app, [{ data: one.data, field: 'frame_data' }]);
       const size = await app.svc.state.pushFrames(t.clientId, DEFAULT_SOURCE, [key!], { frameCount: one.frameCount });
       const src = await app.svc.state.getSource(t.clientId, DEFAULT_SOURCE);
@@ -92,7 +95,7 @@ const buffer: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req) => {
       const t = tenantOf(req);
-      const one = await readOne(req);
+      const one = await readOne(req, MultiSourceBufferBody);
       const sourceId = one.sourceId ?? '';
       if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(sourceId) || sourceId === DEFAULT_SOURCE) {
         throw new AppError(ErrorCode.ValidationFailed, 'source_id must be 1-100 characters of A-Z a-z 0-9 _ . : -', {

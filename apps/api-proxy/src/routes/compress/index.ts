@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, CompressBody, CompressReply, ErrorBody, ErrorCode, JobAccepted, JobName } from '@vigint/contracts';
 import { tenantOf } from '../../plugins/app/auth';
-import { pendingError, runJob, sendAccepted } from '../../services/job-runner';
-import { jsonBody } from '../../services/json-or-multipart';
+import { runJob, sendAccepted } from '../../services/job-runner';
+import { jsonBody, jsonBodyOf } from '../../services/json-or-multipart';
 import { decodeBase64, displayFilename } from '../../services/media-intake';
 import { storeVideo, type StoredVideo } from '../../services/media-store';
 import { numberField, readMultipart } from '../../services/multipart-body';
@@ -51,7 +51,7 @@ const compress: FastifyPluginAsyncTypebox = async (app) => {
           await mp.cleanup();
         }
       } else {
-        const b = req.body as CompressBody;
+        const b = jsonBodyOf(req, CompressBody);
         maxMb = b.max_size_mb ?? undefined;
         quality = b.quality_reduction ?? undefined;
         filename = displayFilename(b.filename, 'filename', 'video.mp4', 'mp4');
@@ -79,7 +79,7 @@ const compress: FastifyPluginAsyncTypebox = async (app) => {
         outputName: filename,
       });
       if (out.kind === 'accepted') return sendAccepted(reply, out.jobId);
-      if (out.kind === 'pending') throw pendingError(out.jobId);
+      if (out.kind === 'pending') return sendAccepted(reply, out.jobId, 'running');
       return compressReply(app, t, out.result, out.jobId);
     },
   );

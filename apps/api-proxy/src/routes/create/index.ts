@@ -10,8 +10,8 @@ import {
   VideoFormat,
 } from '@vigint/contracts';
 import { tenantOf } from '../../plugins/app/auth';
-import { pendingError, runJob, sendAccepted } from '../../services/job-runner';
-import { jsonBody } from '../../services/json-or-multipart';
+import { runJob, sendAccepted } from '../../services/job-runner';
+import { jsonBody, jsonBodyOf } from '../../services/json-or-multipart';
 import { decodeBase64, displayFilename } from '../../services/media-intake';
 import { storeFrames } from '../../services/media-store';
 import { numberField, readMultipart } from '../../services/multipart-body';
@@ -59,7 +59,7 @@ const create: FastifyPluginAsyncTypebox = async (app) => {
         if (frames.length === 0)
           throw new AppError(ErrorCode.ValidationFailed, 'frames is required', { field: 'frames' });
       } else {
-        const b = req.body as CreateBody;
+        const b = jsonBodyOf(req, CreateBody);
         frames = b.frames.map((f, i) => ({ data: decodeBase64(f, `frames.${i}`), field: `frames.${i}` }));
         fps = b.fps ?? undefined;
         format = b.video_format ?? undefined;
@@ -83,7 +83,7 @@ const create: FastifyPluginAsyncTypebox = async (app) => {
         outputName,
       });
       if (out.kind === 'accepted') return sendAccepted(reply, out.jobId);
-      if (out.kind === 'pending') throw pendingError(out.jobId);
+      if (out.kind === 'pending') return sendAccepted(reply, out.jobId, 'running');
       return createReply(app, t, out.result, out.jobId);
     },
   );

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CleanupBody, CleanupReply, ErrorBody, JobAccepted, JobName, StorageStatusReply, type DiskInfo } from '@vigint/contracts';
 import { tenantOf } from '../../plugins/app/auth';
-import { pendingError, runJob, sendAccepted } from '../../services/job-runner';
+import { runJob, sendAccepted } from '../../services/job-runner';
 
 const GB = 1024 ** 3;
 const round2 = (n: number): number => Math.round(n * 100) / 100;
@@ -62,7 +62,7 @@ const storage: FastifyPluginAsyncTypebox = async (app) => {
           maxAgeHours: body.max_age_hours ?? 24,
         });
         if (out.kind === 'accepted') return sendAccepted(reply, out.jobId);
-        if (out.kind === 'pending') throw pendingError(out.jobId);
+        if (out.kind === 'pending') return sendAccepted(reply, out.jobId, 'running');
         const r = out.result;
         result = { cleaned: r.cleaned, failed: r.failed, total: r.total, bytes_freed: r.bytesFreed };
         jobId = out.jobId;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, ErrorBody, ErrorCode, VideoUploadBody, VideoUploadReply } from '@vigint/contracts';
 import { tenantOf } from '../../plugins/app/auth';
-import { jsonBody } from '../../services/json-or-multipart';
+import { jsonBody, jsonBodyOf } from '../../services/json-or-multipart';
 import { decodeBase64, displayFilename } from '../../services/media-intake';
 import { storeVideo } from '../../services/media-store';
 import { readMultipart } from '../../services/multipart-body';
@@ -38,7 +38,7 @@ const upload: FastifyPluginAsyncTypebox = async (app) => {
           await mp.cleanup();
         }
       } else {
-        const b = req.body as VideoUploadBody;
+        const b = jsonBodyOf(req, VideoUploadBody);
         filename = displayFilename(b.video_filename, 'video_filename', 'video.mp4');
         stored = await storeVideo(app, t, decodeBase64(b.video_data, 'video_data'), {
           filename,
