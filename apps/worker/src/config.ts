@@ -49,6 +49,8 @@ export const WorkerConfigSchema = Type.Object({
   ALERT_CLAIM_LEASE_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
   /** Signs the private video links (HMAC); the gateway verifies them with the same key. */
   SECRET_KEY: Type.String({ minLength: 8 }),
+  /** HMAC secret of the links when it differs from SECRET_KEY; must equal the gateway's VIDEO_LINK_SECRET. */
+  VIDEO_LINK_SECRET: Type.Optional(Type.String({ minLength: 8 })),
   PUBLIC_BASE_URL: Type.String({ default: 'http://localhost:5000' }),
   VIDEO_LINK_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, default: 48 }),
   /** Produced videos expire this long after creation; the scheduled cleanup removes them. */

@@ -113,7 +113,7 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
       store,
       db,
       fallbackTo: config.EMAIL_TO,
-      secretKey: config.SECRET_KEY,
+      secretKey: config.VIDEO_LINK_SECRET ?? config.SECRET_KEY,
       publicBaseUrl: config.PUBLIC_BASE_URL,
       videoLinkTtlHours: config.VIDEO_LINK_TTL_HOURS,
     }).handlers(),
