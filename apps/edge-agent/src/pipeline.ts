@@ -297,7 +297,8 @@ export class CameraPipeline {
         const res = await this.backend.deliver(incident, sendFile);
         Object.assign(record, { status: res.status, destination: res.destination, detail: res.detail });
       }
-      record.latencyMs = Date.now() - ev.startWall;
+      // Wall-clock latency means something only in real time (--fast replays faster than the camera).
+      if (!this.opts.fast) record.latencyMs = Date.now() - ev.startWall;
       this.log.warn(
         {
           status: record.status,
