@@ -1,5 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError, CameraState } from '@vigint/contracts';
 import { FfmpegAdapter, resolveFfmpeg } from '@vigint/ffmpeg';
@@ -15,6 +13,7 @@ import { CameraPipeline } from './pipeline';
 import { AnalysisService, DEFAULT_MODELS } from '@vigint/alerting';
 import { ClipService } from '@vigint/clip';
 import { formatSummary, StatusReporter, type CameraView } from './status-reporter';
+import { makeCameraTempDir, sweepStaleTempDirs } from './temp-dirs';
 import { UserError } from './user-error';
 
 async function createBackend(
@@ -56,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
   const image = new ImageAdapter();
   const backend = await createBackend(config, image, ffmpeg, log);
 
+  const swept = await sweepStaleTempDirs();
+  if (swept.length > 0) log.info({ count: swept.length }, 'removed temp dirs left by a killed agent');
   const out = new StatusReporter(process.stdout, () => views());
   out.print(`Vigint edge agent: ${config.cameras.length} camera(s), ${backend.describe()}`);
   if (!config.apiServerUrl && !config.googleApiKey) {
@@ -67,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   const pipelines: CameraPipeline[] = [];
   const captures: CameraCapture[] = [];
   for (const cam of config.cameras) {
-    const dir = await mkdtemp(join(tmpdir(), `vigint-agent-${cam.id}-`));
+    const dir = await makeCameraTempDir(cam.id);
     const capture = new CameraCapture(
       cam,
       ffmpeg,
@@ -122,10 +123,15 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const states = await Promise.all(pipelines.map((p) => p.run()));
-  out.stop();
-  await backend.close();
-  await Promise.all(captures.map((c) => c.cleanup()));
+  let states: CameraState[];
+  try {
+    states = await Promise.all(pipelines.map((p) => p.run()));
+  } finally {
+    out.stop();
+    // Footage is personal data: the temp dirs go even when something failed.
+    await backend.close().catch((err: unknown) => log.error({ err: (err as Error).message }, 'backend close failed'));
+    await Promise.all(captures.map((c) => c.cleanup()));
+  }
   out.print(formatSummary(views()));
   log.info({ summary: views().map((v) => ({ cameraId: v.id, state: v.state, ...v.stats })) }, 'summary');
   process.off('SIGINT', onSignal);
