@@ -82,6 +82,8 @@ describe('worker faults', () => {
     const view = await h.queue.waitFor<JobName.FrameAnalyze>(id, 60_000);
     expect(view?.state).toBe(JobState.Completed);
     expect(view?.result?.incident).toBe(true);
+    // The log line may reach us a moment after the completion event: wait for it (bounded), then count.
+    await until('the completion log line', () => logsFor(second, id, 'job completed').length > 0, 10_000);
     expect(logsFor(second, id, 'job completed')).toHaveLength(1);
     expect(logsFor(second, id, 'job started')[0]?.attempt).toBe(2);
     // Only the finished run counts: the killed run's request never reached the usage table.
