@@ -104,6 +104,9 @@ describe('edge agent on a real RTSP server', { timeout: 55_000 }, () => {
         '127.0.0.1',
         '--source_listen_address',
         '127.0.0.1',
+        // Its RTP ports start at 20000 by default, where another test's server may already be.
+        '--rtp_start_port',
+        String(50_000 + 2 * Math.floor(Math.random() * 5_000)),
       ],
       { stdio: 'ignore' },
     );
@@ -125,16 +128,11 @@ describe('edge agent on a real RTSP server', { timeout: 55_000 }, () => {
     await new Promise((r) => setTimeout(r, 1500));
     const outbox = join(work, 'live');
     const before = await agentTempDirs('rtsp-live');
-    let framesSeen = 0;
     const run = await runAgent(
       ['--rtsp-url', `rtsp://127.0.0.1:${clientPort}/live`, '--camera-id', 'rtsp-live', '--outbox', outbox],
       {
-        stopWhen: (logs) => {
-          const live = logs.some((l) => l.state === 'live');
-          if (live) framesSeen++;
-          // A few more log lines after going live (analyses of the moving test pattern) then stop.
-          return live && framesSeen > 3;
-        },
+        // Live, and the pipeline has analysed at least one sampled frame of the moving test pattern: stop.
+        stopWhen: (logs) => logs.some((l) => l.state === 'live') && logs.some((l) => l.msg === 'analysis'),
       },
     );
     expect(run.code).toBe(0);
