@@ -2,9 +2,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import { RiskLevel, RiskLevelSchema } from './risk';
 
 /** A polygon in normalised image coordinates (0..1, origin top-left), e.g. a privacy mask. */
-export const Polygon = Type.Array(Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]), {
-  minItems: 3,
-});
+export const Polygon = Type.Array(
+  Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]),
+  {
+    minItems: 3,
+  },
+);
 export type Polygon = Static<typeof Polygon>;
 
 export enum CameraState {

@@ -126,11 +126,16 @@ export class AppError extends Error {
 
   /** Rebuilds an AppError from the plain JSON a job result or HTTP body carried across processes. */
   static fromBody(body: { error?: string; code?: string; field?: string }): AppError {
-    const code = Object.values(ErrorCode).includes(body.code as ErrorCode) ? (body.code as ErrorCode) : ErrorCode.Internal;
+    const code = Object.values(ErrorCode).includes(body.code as ErrorCode)
+      ? (body.code as ErrorCode)
+      : ErrorCode.Internal;
     return new AppError(code, body.error ?? 'unknown error', { field: body.field });
   }
 }
 
 export function isAppError(err: unknown): err is AppError {
-  return err instanceof AppError || (typeof err === 'object' && err !== null && (err as { name?: string }).name === 'AppError');
+  return (
+    err instanceof AppError ||
+    (typeof err === 'object' && err !== null && (err as { name?: string }).name === 'AppError')
+  );
 }

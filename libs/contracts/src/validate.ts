@@ -7,7 +7,11 @@ export function assertValid<T extends TSchema>(schema: T, value: unknown, what =
   if (Value.Check(schema, value)) return value as Static<T>;
   const first = Value.Errors(schema, value).First();
   const field = first?.path.replace(/^\//, '').replace(/\//g, '.') || undefined;
-  throw new AppError(ErrorCode.ValidationFailed, `invalid ${what}: ${field ?? 'body'} ${first?.message ?? 'is invalid'}`, {
-    field,
-  });
+  throw new AppError(
+    ErrorCode.ValidationFailed,
+    `invalid ${what}: ${field ?? 'body'} ${first?.message ?? 'is invalid'}`,
+    {
+      field,
+    },
+  );
 }
