@@ -96,15 +96,20 @@ export function startChild(command: string, args: string[], env: Record<string, 
 }
 
 /**
- * `npx tsx <file>` as a user would run an app, in its own process group. With BENCH_CPU_PROF=<dir> each
- * app writes a V8 CPU profile there when it exits (summarise with bench/tools/profile-summary.ts).
+ * `npx tsx <file>` as a user would run an app, in its own process group. With BENCH_CPU_PROF=<dir> the
+ * app runs as `node --cpu-prof --import tsx <file>` instead (Node refuses --cpu-prof in NODE_OPTIONS) and
+ * writes a V8 CPU profile there when it exits (summarise with bench/tools/profile-summary.ts).
  */
 export function startTsx(file: string, args: string[], env: Record<string, string | undefined>): Child {
   const profDir = process.env.BENCH_CPU_PROF;
-  const prof = profDir
-    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${resolve(profDir)}`.trim() }
-    : {};
-  return startChild(TSX, [resolve(REPO, file), ...args], { ...env, ...prof });
+  if (profDir) {
+    return startChild(
+      process.execPath,
+      ['--cpu-prof', `--cpu-prof-dir=${resolve(profDir)}`, '--import', 'tsx', resolve(REPO, file), ...args],
+      env,
+    );
+  }
+  return startChild(TSX, [resolve(REPO, file), ...args], env);
 }
 
 /** Runs a command to completion; rejects on a non-zero exit or after `timeoutMs`. */
