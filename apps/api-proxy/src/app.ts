@@ -9,6 +9,7 @@ import usage from './plugins/app/usage';
 import metrics from './plugins/app/metrics';
 import multipart from './plugins/external/multipart';
 import rateLimit from './plugins/external/rate-limit';
+import authThrottle from './plugins/external/auth-throttle';
 import swagger from './plugins/external/swagger';
 import health from './routes/health';
 import buffer from './routes/buffer';
@@ -56,6 +57,7 @@ async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
   await instance.register(usage);
   await instance.register(multipart);
   await instance.register(rateLimit);
+  await instance.register(authThrottle);
 
   for (const routes of [
     health,

@@ -28,6 +28,9 @@ export const GatewayConfigSchema = Type.Object({
   /** Requests per window per key (or per IP without a key). */
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  /** Refused API/admin keys allowed per IP per AUTH_FAIL_WINDOW_MS; past it the IP gets 429 until the window ends. */
+  AUTH_FAIL_MAX: Type.Integer({ minimum: 1, default: 20 }),
+  AUTH_FAIL_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   S3_BUCKET: Type.Optional(Type.String()),
   S3_ENDPOINT: Type.Optional(Type.String()),
   S3_REGION: Type.Optional(Type.String()),

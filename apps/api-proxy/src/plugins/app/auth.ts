@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '@vigint/contracts';
 import type { TenantRecord } from '../../services/gateway.repository';
 
@@ -9,10 +9,13 @@ declare module 'fastify' {
     tenant: TenantRecord | null;
   }
   interface FastifyInstance {
-    /** onRequest/preHandler hook: resolves the API key to its tenant or answers 401. */
-    authenticate: (req: FastifyRequest) => Promise<void>;
-    /** preHandler hook of the admin routes: `X-Admin-Key` must equal SECRET_KEY. */
-    authenticateAdmin: (req: FastifyRequest) => Promise<void>;
+    /**
+     * onRequest/preHandler hook: resolves the API key to its tenant or answers 401; 429 while the caller's
+     * IP is over its failed-authentication budget (auth-throttle.ts).
+     */
+    authenticate: (req: FastifyRequest, reply?: FastifyReply) => Promise<void>;
+    /** preHandler hook of the admin routes: `X-Admin-Key` must equal SECRET_KEY; throttled like `authenticate`. */
+    authenticateAdmin: (req: FastifyRequest, reply?: FastifyReply) => Promise<void>;
   }
 }
 
@@ -38,9 +41,16 @@ async function auth(app: FastifyInstance): Promise<void> {
   const secretHash = sha256Hex(app.config.SECRET_KEY);
   app.decorateRequest('tenant', null);
 
-  app.decorate('authenticate', async (req: FastifyRequest) => {
+  /** A refused key: counted against the caller's IP (429 once over budget), else 401. */
+  const refuse = async (req: FastifyRequest, reply: FastifyReply | undefined, message: string): Promise<never> => {
+    await app.authThrottle.failed(req, reply);
+    throw new AppError(ErrorCode.Unauthorized, message);
+  };
+
+  app.decorate('authenticate', async (req: FastifyRequest, reply?: FastifyReply) => {
+    await app.authThrottle.gate(req, reply);
     const key = extractApiKey(req);
-    if (!key || key.length > 512) throw new AppError(ErrorCode.Unauthorized, 'missing or invalid API key');
+    if (!key || key.length > 512) return refuse(req, reply, 'missing or invalid API key');
     const hash = sha256Hex(key);
     let tenant = await app.svc.repo.findActiveKey(hash);
     if (tenant && !timingSafeEqual(Buffer.from(tenant.keyHash, 'utf8'), Buffer.from(hash, 'utf8'))) tenant = null;
@@ -48,15 +58,16 @@ async function auth(app: FastifyInstance): Promise<void> {
       // The seed's set-up: the site's secret_key equals the server's. It maps to a built-in default client.
       tenant = await app.svc.repo.ensureDefaultClient(secretHash, app.config.EMAIL_TO ?? 'default@vigint.local');
     }
-    if (!tenant) throw new AppError(ErrorCode.Unauthorized, 'missing or invalid API key');
+    if (!tenant) return refuse(req, reply, 'missing or invalid API key');
     req.tenant = tenant;
     app.svc.repo.touchKey(tenant.apiKeyId).catch(() => undefined);
   });
 
-  app.decorate('authenticateAdmin', async (req: FastifyRequest) => {
+  app.decorate('authenticateAdmin', async (req: FastifyRequest, reply?: FastifyReply) => {
+    await app.authThrottle.gate(req, reply);
     const key = req.headers['x-admin-key'];
     if (typeof key !== 'string' || !safeEqual(key, app.config.SECRET_KEY)) {
-      throw new AppError(ErrorCode.Unauthorized, 'missing or invalid admin key');
+      return refuse(req, reply, 'missing or invalid admin key');
     }
   });
 }
