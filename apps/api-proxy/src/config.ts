@@ -31,6 +31,13 @@ export const GatewayConfigSchema = Type.Object({
   /** Refused API/admin keys allowed per IP per AUTH_FAIL_WINDOW_MS; past it the IP gets 429 until the window ends. */
   AUTH_FAIL_MAX: Type.Integer({ minimum: 1, default: 20 }),
   AUTH_FAIL_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  /**
+   * Which `X-Forwarded-For` hops to believe for the client address (logs, audit, per-IP limits): `true`
+   * (every hop: the left-most entry, which a caller can forge), `false` (the socket peer), or the proxies'
+   * addresses, CIDRs or proxy-addr names (`loopback`, `uniquelocal`), comma-separated. (A hop count is
+   * not offered: Fastify 5 treats one as "trust nothing".)
+   */
+  TRUST_PROXY: Type.String({ default: 'true', pattern: '^(true|false|[0-9a-zA-Z.:/, ]+)$' }),
   S3_BUCKET: Type.Optional(Type.String()),
   S3_ENDPOINT: Type.Optional(Type.String()),
   S3_REGION: Type.Optional(Type.String()),
@@ -60,4 +67,12 @@ export function aiPrices(config: GatewayConfig): Record<string, { input: number;
     ...DEFAULT_AI_PRICES,
     ...(JSON.parse(config.AI_PRICES_JSON) as Record<string, { input: number; output: number }>),
   };
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy` option. */
+export function trustProxySetting(value: string): boolean | string {
+  const v = value.trim();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return v;
 }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { loggerOptions, redactUrl } from '@vigint/logger';
 import type { Logger } from '@vigint/logger';
 import app, { type AppOptions } from './app';
+import { trustProxySetting } from './config';
 
 export interface BuildOptions extends AppOptions {
   /** A ready pino logger (tests capture logs with one); else pino JSON on stdout. */
@@ -16,7 +17,7 @@ export async function buildServer(opts: BuildOptions): Promise<FastifyInstance> 
     connectionTimeout: 0,
     requestTimeout: config.SYNC_WAIT_MS + 60_000,
     keepAliveTimeout: 72_000,
-    trustProxy: true,
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
     ajv: {

@@ -7,7 +7,9 @@ import { SECRET, startGateway, type Harness } from './gateway.harness';
  * Failed authentication is throttled per IP (plugins/external/auth-throttle.ts): past AUTH_FAIL_MAX refused
  * keys in the window, the address gets 429 with Retry-After on every authenticated route — a valid key
  * from the same address included (the chosen default: a guesser that finds a key cannot use it at once) —
- * until the window ends. Counted in Redis, so it holds across gateway instances.
+ * until the window ends. Counted in Redis, so it holds across gateway instances. The address is the one
+ * TRUST_PROXY makes Fastify believe; with the default `true` a caller can forge it (X-Forwarded-For), so
+ * deployments set TRUST_PROXY to their proxy's address (last describe).
  */
 
 const MAX = 5;
@@ -132,5 +134,55 @@ describe('the block ends with the window', () => {
     expect((await get(g, '/admin/clients', ip, admin)).statusCode).toBe(200);
     // And a fresh budget: one wrong key is a 401 again.
     expect((await get(g, '/admin/clients', ip, { 'x-admin-key': 'nope-nope' })).statusCode).toBe(401);
+  });
+});
+
+describe('TRUST_PROXY decides which address is counted', () => {
+  let g: Harness;
+  beforeAll(async () => {
+    // The gateway behind one proxy at 127.0.0.1 that appends the real client to X-Forwarded-For.
+    g = await startGateway({ AUTH_FAIL_MAX: '3', AUTH_FAIL_WINDOW_MS: '60000', TRUST_PROXY: '127.0.0.1' });
+  }, 60_000);
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  const viaProxy = (forged: string, client: string, k: string) =>
+    g.app.inject({
+      method: 'GET',
+      url: '/api/usage',
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-api-key': k, 'x-forwarded-for': `${forged}, ${client}` },
+    });
+
+  it('a forged left-most X-Forwarded-For entry does not buy a fresh budget', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await viaProxy(`203.0.113.${i}`, '198.51.100.7', randomKey())).statusCode);
+    expect(codes).toEqual([401, 401, 401, 429]);
+    // Another real client behind the same proxy is unaffected.
+    const create = await g.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-admin-key': SECRET, 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.8' },
+      payload: JSON.stringify({ name: 'other', email: 'other@example.com' }),
+    });
+    const k = create.json().api_key as string;
+    expect((await viaProxy('203.0.113.99', '198.51.100.8', k)).statusCode).toBe(200);
+    expect((await viaProxy('198.51.100.8', '198.51.100.7', k)).statusCode).toBe(429);
+  });
+
+  it('a caller that is not the trusted proxy cannot choose its address', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await g.app.inject({
+        method: 'GET',
+        url: '/api/usage',
+        remoteAddress: '192.0.2.50',
+        headers: { 'x-api-key': randomKey(), 'x-forwarded-for': `203.0.113.${100 + i}` },
+      });
+      codes.push(r.statusCode);
+    }
+    expect(codes).toEqual([401, 401, 401, 429]);
   });
 });
