@@ -14,6 +14,7 @@ import {
   type Polygon,
 } from '@vigint/contracts';
 import { ConfigError, loadConfig, UrlString } from '@vigint/config';
+import { resolveGeminiModels } from '@vigint/gemini';
 import type { CliOptions } from './cli';
 import { UserError } from './user-error';
 
@@ -47,8 +48,8 @@ export interface AgentConfig {
   apiServerUrl?: string;
   apiKey?: string;
   googleApiKey?: string;
-  geminiModel: string;
-  geminiConfirmModel: string;
+  /** Screening (short buffer) and confirming (long buffer) models: GEMINI_MODEL_SHORT / _LONG, else GEMINI_MODEL. */
+  geminiModels: { short: string; long: string };
   geminiBaseUrl?: string;
   email: {
     smtpServer?: string;
@@ -67,6 +68,7 @@ export interface AgentConfig {
   offlineAlertSeconds: number;
   segmentSeconds: number;
   logLevel: string;
+  outboxDrainSeconds: number;
   /** Where the alert e-mail claims to come from, and the secret for signed video links (seed `secret_key`). */
   secretKey?: string;
 }
@@ -79,7 +81,8 @@ export const AgentEnv = Type.Object({
   SECRET_KEY: Type.Optional(Type.String()),
   GOOGLE_API_KEY: Type.Optional(Type.String()),
   GEMINI_MODEL: Type.Optional(Type.String()),
-  GEMINI_CONFIRM_MODEL: Type.Optional(Type.String()),
+  GEMINI_MODEL_SHORT: Type.Optional(Type.String()),
+  GEMINI_MODEL_LONG: Type.Optional(Type.String()),
   GEMINI_BASE_URL: Type.Optional(UrlString()),
   EMAIL_SMTP_SERVER: Type.Optional(Type.String()),
   EMAIL_SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
@@ -88,6 +91,8 @@ export const AgentEnv = Type.Object({
   EMAIL_FROM: Type.String({ default: 'vigint@localhost' }),
   EMAIL_TO: Type.Optional(Type.String()),
   LOG_LEVEL: Type.String({ default: 'info' }),
+  /** Distributed mode: how long the agent waits at exit for its outbox to reach the gateway (the rest replays at next start). */
+  OUTBOX_DRAIN_SECONDS: Type.Number({ minimum: 0, maximum: 3600, default: 10 }),
 });
 
 const RiskSetting = Type.String({ description: 'NONE, LOW, MEDIUM, HIGH or CRITICAL' });
@@ -349,8 +354,7 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
     apiKey: e.VIGINT_API_KEY ?? e.API_KEY ?? e.SECRET_KEY ?? merged.secret_key,
     secretKey: e.SECRET_KEY ?? merged.secret_key,
     googleApiKey: e.GOOGLE_API_KEY,
-    geminiModel: e.GEMINI_MODEL ?? 'gemini-2.5-flash-lite',
-    geminiConfirmModel: e.GEMINI_CONFIRM_MODEL ?? 'gemini-2.5-flash',
+    geminiModels: resolveGeminiModels(e),
     geminiBaseUrl: e.GEMINI_BASE_URL,
     email: {
       smtpServer: e.EMAIL_SMTP_SERVER,
@@ -364,7 +368,8 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
     longBufferSeconds: merged.long_buffer_duration ?? 10,
     watchdogSeconds: merged.watchdog_seconds ?? 10,
     offlineAlertSeconds: merged.offline_alert_seconds ?? 60,
-    segmentSeconds: merged.segment_seconds ?? 2,
     logLevel: e.LOG_LEVEL,
+    segmentSeconds: merged.segment_seconds ?? 2,
+    outboxDrainSeconds: e.OUTBOX_DRAIN_SECONDS,
   };
 }

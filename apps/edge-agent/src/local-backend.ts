@@ -1,6 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
 import { AlertStatus, BufferType, type AnalysisResult } from '@vigint/contracts';
-import { AlertService, AnalysisService, FileAlertLedger, MemoryAlertLedger, DEFAULT_MODELS } from '@vigint/alerting';
+import { AlertService, AnalysisService, FileAlertLedger, MemoryAlertLedger } from '@vigint/alerting';
 import { ClipService } from '@vigint/clip';
 import type { FfmpegAdapter } from '@vigint/ffmpeg';
 import { GeminiAdapter } from '@vigint/gemini';
@@ -145,10 +145,7 @@ export function createLocalBackend(
   const analysis = new AnalysisService({
     provider,
     image,
-    models: {
-      short: config.geminiModel ?? DEFAULT_MODELS.short,
-      long: config.geminiConfirmModel ?? DEFAULT_MODELS.long,
-    },
+    models: config.geminiModels,
     log,
   });
   const mailer = createMailer(
@@ -167,7 +164,7 @@ export function createLocalBackend(
   const to = config.email.to ?? 'alerts@localhost';
   const alerts = new AlertService({ mailer, ledger, image, from: config.email.from, log });
   const clips = new ClipService(ffmpeg, log, image);
-  const ai = provider ? `Gemini ${config.geminiModel} → ${config.geminiConfirmModel}` : 'offline analyzer';
+  const ai = provider ? `Gemini ${config.geminiModels.short} → ${config.geminiModels.long}` : 'offline analyzer';
   const mail = mailer.kind === 'outbox' ? `.eml → ${config.outbox}` : `SMTP ${config.email.smtpServer} → ${to}`;
   return new LocalBackend({
     analysis,

@@ -31,6 +31,7 @@ async function createBackend(
       apiServerUrl: config.apiServerUrl,
       apiKey: config.apiKey,
       outboxDir: join(config.outbox, 'pending-remote'),
+      drainTimeoutMs: config.outboxDrainSeconds * 1000,
       image,
       log,
       // Gateway unreachable: the offline analyzer still opens incidents, which then wait in the outbox.

@@ -52,7 +52,8 @@ function stopProcess(p: ChildProcess | undefined): Promise<void> {
  * Against Debian's rtsp-server-perl (ENVIRONMENT.md): it answers 400 to RTSP over TCP, so the agent's default
  * transport (auto) must fall back to UDP.
  */
-describe('edge agent on a real RTSP server', { timeout: 55_000 }, () => {
+// Generous bounds: on a loaded CI machine the agent's start, the TCP→UDP fallback and the clip at exit are slow.
+describe('edge agent on a real RTSP server', { timeout: 150_000 }, () => {
   let server: ChildProcess;
   let clientPort: number;
   let sourcePort: number;
@@ -133,6 +134,7 @@ describe('edge agent on a real RTSP server', { timeout: 55_000 }, () => {
       {
         // Live, and the pipeline has analysed at least one sampled frame of the moving test pattern: stop.
         stopWhen: (logs) => logs.some((l) => l.state === 'live') && logs.some((l) => l.msg === 'analysis'),
+        timeoutMs: 120_000,
       },
     );
     expect(run.code).toBe(0);

@@ -47,7 +47,8 @@ describe('distributed mode with the gateway down for a while', () => {
       const run = startChild(
         'edge-agent',
         'apps/edge-agent/src/main.ts',
-        { ...agentEnv(), API_SERVER_URL: proxy.url },
+        // A loaded CI machine may need longer than the default 10 s for the replayed alert's reply.
+        { ...agentEnv(), API_SERVER_URL: proxy.url, OUTBOX_DRAIN_SECONDS: '90' },
         REPO,
         [
           '--video-input',
