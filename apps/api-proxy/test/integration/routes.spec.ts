@@ -93,6 +93,7 @@ describe('public and operational routes', () => {
       '/admin/clients',
       '/admin/clients/{id}/revoke',
       '/admin/clients/{id}/reactivate',
+      '/admin/clients/{id}/erase',
     ]) {
       expect(paths, p).toContain(p);
     }

@@ -311,4 +311,30 @@ describe('with the real worker', () => {
     expect(v.statusCode).toBe(422);
     expect(v.json().code).toBe(ErrorCode.InvalidVideo);
   });
+
+  it("admin erase deletes one client's stored videos and leaves the other client's alone", async () => {
+    const make = async (k: string) => {
+      const frames = await Promise.all(Array.from({ length: 5 }, (_, i) => jpeg(160, 120, i * 20)));
+      const r = await post('/api/video/create', { frames: frames.map(b64), fps: 5, video_format: 'mp4' }, k);
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json().download_url as string;
+    };
+    const erinUrl = await make(keyB);
+    const shopUrl = await make(key);
+    const clients = (
+      await h.app.inject({ method: 'GET', url: '/admin/clients', headers: { 'x-admin-key': SECRET } })
+    ).json().clients as { id: string; name: string }[];
+    const office = clients.find((c) => c.name === 'office')!;
+    // Client keys are not admin keys.
+    expect((await post(`/admin/clients/${office.id}/erase`, {}, '', { 'x-admin-key': keyB })).statusCode).toBe(401);
+    expect((await post('/admin/clients/999999/erase', {}, '', { 'x-admin-key': SECRET })).statusCode).toBe(404);
+    const r = await post(`/admin/clients/${office.id}/erase`, {}, '', { 'x-admin-key': SECRET });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ success: true, client_id: office.id, client_name: 'office' });
+    expect(r.json().erase_result.cleaned).toBeGreaterThanOrEqual(1);
+    expect(r.json().erase_result.failed).toBe(0);
+    const get = (url: string, k: string) => h.app.inject({ method: 'GET', url, headers: { 'x-api-key': k } });
+    expect((await get(erinUrl, keyB)).statusCode).toBe(404);
+    expect((await get(shopUrl, key)).statusCode).toBe(200);
+  }, 60_000);
 });

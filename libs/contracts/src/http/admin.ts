@@ -49,3 +49,18 @@ export const AdminKeyToggleReply = Type.Object({
   message: Type.String(),
 });
 export type AdminKeyToggleReply = Static<typeof AdminKeyToggleReply>;
+
+/** `POST /admin/clients/{id}/erase`: the client's footage and per-client state, deleted on request (GDPR). */
+export const AdminEraseReply = Type.Object({
+  success: Type.Boolean(),
+  client_id: Type.String(),
+  client_name: Type.String(),
+  erase_result: Type.Object({
+    cleaned: Type.Integer(),
+    failed: Type.Integer(),
+    total: Type.Integer(),
+    bytes_freed: Type.Integer(),
+  }),
+  message: Type.String(),
+});
+export type AdminEraseReply = Static<typeof AdminEraseReply>;

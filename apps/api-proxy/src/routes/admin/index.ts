@@ -4,12 +4,16 @@ import {
   AdminClientList,
   AdminCreateClientBody,
   AdminCreateClientReply,
+  AdminEraseReply,
   AdminKeyToggleReply,
   AppError,
   ErrorBody,
   ErrorCode,
   IdParams,
+  JobAccepted,
+  JobName,
 } from '@vigint/contracts';
+import { runJob, sendAccepted } from '../../services/job-runner';
 
 /** Admin routes behind `X-Admin-Key` == SECRET_KEY (constant-time). */
 const admin: FastifyPluginAsyncTypebox = async (app) => {
@@ -89,6 +93,36 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       },
     );
   }
+
+  // Erasure on request (GDPR): every stored video of the client and its per-client state, through the
+  // worker's ClientErase job (the same code the retention cleanup uses). Keys and the client record stay.
+  app.post(
+    '/admin/clients/:id/erase',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        params: IdParams,
+        response: { 200: AdminEraseReply, 202: JobAccepted, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const client = await app.svc.repo.getClient(req.params.id);
+      if (!client) throw new AppError(ErrorCode.NotFound, 'client not found', { field: 'id' });
+      const out = await runJob(app, req, JobName.ClientErase, { clientId: client.id });
+      await app.svc.repo.audit({ clientId: client.id, apiKeyId: null, action: 'erase', target: client.id, ip: req.ip });
+      if (out.kind === 'accepted') return sendAccepted(reply, out.jobId);
+      if (out.kind === 'pending') return sendAccepted(reply, out.jobId, 'running');
+      const r = out.result;
+      return {
+        success: true,
+        client_id: client.id,
+        client_name: client.name,
+        erase_result: { cleaned: r.cleaned, failed: r.failed, total: r.total, bytes_freed: r.bytesFreed },
+        message: `${r.cleaned} stored video(s) erased for ${client.name}`,
+      };
+    },
+  );
 };
 
 export default admin;
