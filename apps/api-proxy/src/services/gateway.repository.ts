@@ -1,5 +1,5 @@
 import { AlertLanguage, type DailyCounter } from '@vigint/contracts';
-import { createDb, type Db } from '@vigint/db';
+import { createDb, type ArtifactRecord as DbArtifactRecord, type Db } from '@vigint/db';
 import type { Logger } from '@vigint/logger';
 
 /*
@@ -16,18 +16,11 @@ export interface TenantRecord {
   language: string;
 }
 
-export interface ArtifactRecord {
-  id: string;
-  clientId: string;
-  kind: string;
-  storageKey: string;
-  bytes: number;
-  sha256: string;
-  mime: string;
-  filename: string | null;
+/** The db adapter's artifact row with its dates as ISO strings, as the routes send them. */
+export type ArtifactRecord = Omit<DbArtifactRecord, 'expiresAt' | 'createdAt'> & {
   expiresAt: string | null;
   createdAt: string;
-}
+};
 
 export interface UsageCall {
   apiKeyId: string;
@@ -237,17 +230,6 @@ export class GatewayRepository {
   }
 }
 
-function toArtifact(r: {
-  id: string;
-  clientId: string;
-  kind: string;
-  storageKey: string;
-  bytes: number;
-  sha256: string;
-  mime: string;
-  filename: string | null;
-  expiresAt: Date | null;
-  createdAt: Date;
-}): ArtifactRecord {
+function toArtifact(r: DbArtifactRecord): ArtifactRecord {
   return { ...r, expiresAt: r.expiresAt ? iso(r.expiresAt) : null, createdAt: iso(r.createdAt) };
 }
