@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppError, CompressBody, CompressReply, ErrorBody, ErrorCode, JobAccepted, JobName } from '@vigint/contracts';
+import { AppError, CompressBody, CompressReply, ErrorCode, JobAccepted, JobName } from '@vigint/contracts';
 import { tenantOf } from '../../plugins/app/auth';
 import { runJob, sendAccepted } from '../../services/job-runner';
 import { jsonBody, jsonBodyOf } from '../../services/json-or-multipart';
@@ -7,17 +7,7 @@ import { decodeBase64, displayFilename } from '../../services/media-intake';
 import { storeVideo, type StoredVideo } from '../../services/media-store';
 import { numberField, readMultipart } from '../../services/multipart-body';
 import { compressReply } from '../../services/replies';
-
-const errors = {
-  400: ErrorBody,
-  401: ErrorBody,
-  413: ErrorBody,
-  422: ErrorBody,
-  429: ErrorBody,
-  500: ErrorBody,
-  503: ErrorBody,
-  504: ErrorBody,
-};
+import { videoJobErrors } from '../../services/video-job.errors';
 
 /** `POST /api/video/compress`: fits a video under `max_size_mb` (default 20), duration kept. */
 const compress: FastifyPluginAsyncTypebox = async (app) => {
@@ -29,7 +19,7 @@ const compress: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['video'],
         body: jsonBody(CompressBody),
-        response: { 200: CompressReply, 202: JobAccepted, ...errors },
+        response: { 200: CompressReply, 202: JobAccepted, ...videoJobErrors },
       },
     },
     async (req, reply) => {

@@ -1,14 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  AppError,
-  CreateBody,
-  CreateReply,
-  ErrorBody,
-  ErrorCode,
-  JobAccepted,
-  JobName,
-  VideoFormat,
-} from '@vigint/contracts';
+import { AppError, CreateBody, CreateReply, ErrorCode, JobAccepted, JobName, VideoFormat } from '@vigint/contracts';
 import { tenantOf } from '../../plugins/app/auth';
 import { runJob, sendAccepted } from '../../services/job-runner';
 import { jsonBody, jsonBodyOf } from '../../services/json-or-multipart';
@@ -16,17 +7,7 @@ import { decodeBase64, displayFilename } from '../../services/media-intake';
 import { storeFrames } from '../../services/media-store';
 import { numberField, readMultipart } from '../../services/multipart-body';
 import { createReply } from '../../services/replies';
-
-const errors = {
-  400: ErrorBody,
-  401: ErrorBody,
-  413: ErrorBody,
-  422: ErrorBody,
-  429: ErrorBody,
-  500: ErrorBody,
-  503: ErrorBody,
-  504: ErrorBody,
-};
+import { videoJobErrors } from '../../services/video-job.errors';
 
 /** `POST /api/video/create`: JPEG frames → H.264 video (`fps` null → 25, `video_format` null → mp4). */
 const create: FastifyPluginAsyncTypebox = async (app) => {
@@ -38,7 +19,7 @@ const create: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['video'],
         body: jsonBody(CreateBody),
-        response: { 200: CreateReply, 202: JobAccepted, ...errors },
+        response: { 200: CreateReply, 202: JobAccepted, ...videoJobErrors },
       },
     },
     async (req, reply) => {
