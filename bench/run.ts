@@ -97,7 +97,7 @@ function aggregate(caseName: string, samples: Sample[][]): ResultRow[] {
 
 async function runCase(c: BenchCase, remainingMs: number): Promise<{ rows: ResultRow[]; outcome: CaseOutcome }> {
   const started = performance.now();
-  const tmp = await mkdtemp(join(tmpdir(), `vigint-bench-${c.name}-`));
+  const tmp = await mkdtemp(join(tmpdir(), `vbench-${c.name}-`));
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
   const controller = new AbortController();
   const limit = Math.min(c.timeoutMs, remainingMs);

@@ -76,6 +76,14 @@ export async function runAgent(opts: {
       .map((l) => JSON.parse(l) as { msg?: string; summary?: AgentSummaryCamera[] })
       .find((l) => l.msg === 'summary');
     if (!line?.summary) throw new Error(`agent exited ${code} without a summary:\n${output.slice(-3000)}`);
+    // A camera that failed (unreadable input, ffmpeg died) would make every figure of the case meaningless.
+    const failed = line.summary.filter((c) => c.state === 'failed' || c.framesRead === 0);
+    if (failed.length) {
+      throw new Error(
+        `agent camera(s) ${failed.map((c) => `${c.cameraId} (${c.state}, ${c.framesRead} frames)`).join(', ')} failed:\n` +
+          output.slice(-4000),
+      );
+    }
     let emlFiles: string[] = [];
     try {
       emlFiles = (await readdir(opts.outbox)).filter((f) => f.endsWith('.eml')).map((f) => join(opts.outbox, f));
