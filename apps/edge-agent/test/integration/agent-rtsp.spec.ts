@@ -1,52 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '@vigint/ffmpeg';
+import { publishStream, startRtspServer, stopChild, type TestRtspServer } from '@vigint/testing';
 import { agentTempDirs, emlFiles, parseEml, runAgent, summaryOf } from './agent-harness';
-
-/** A free TCP port (closed again at once; the server binds it right after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createConnection({ port, host: '127.0.0.1' });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`port ${port} never opened`);
-}
-
-function stopProcess(p: ChildProcess | undefined): Promise<void> {
-  if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
-    p.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    p.kill('SIGTERM');
-  });
-}
 
 /**
  * Against Debian's rtsp-server-perl (ENVIRONMENT.md): it answers 400 to RTSP over TCP, so the agent's default
@@ -54,73 +13,30 @@ function stopProcess(p: ChildProcess | undefined): Promise<void> {
  */
 // Generous bounds: on a loaded CI machine the agent's start, the TCP→UDP fallback and the clip at exit are slow.
 describe('edge agent on a real RTSP server', { timeout: 150_000 }, () => {
-  let server: ChildProcess;
+  let server: TestRtspServer;
   let clientPort: number;
   let sourcePort: number;
   let work: string;
   const publishers: ChildProcess[] = [];
 
   const publish = (path: string, source: string) => {
-    const p = spawn(
-      resolveFfmpeg().ffmpeg,
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        source,
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-tune',
-        'zerolatency',
-        '-g',
-        '10',
-        '-f',
-        'rtsp',
-        `rtsp://127.0.0.1:${sourcePort}/${path}`,
-      ],
-      { stdio: 'ignore' },
-    );
+    const p = publishStream(resolveFfmpeg().ffmpeg, { sourcePort }, path, source);
     publishers.push(p);
     return p;
   };
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'vigint-rtsp-'));
-    clientPort = await freePort();
-    sourcePort = await freePort();
-    server = spawn(
-      'rtsp-server-perl',
-      [
-        '-c',
-        String(clientPort),
-        '-s',
-        String(sourcePort),
-        '--client_listen_address',
-        '127.0.0.1',
-        '--source_listen_address',
-        '127.0.0.1',
-        // Its RTP ports start at 20000 by default, where another test's server may already be.
-        '--rtp_start_port',
-        String(50_000 + 2 * Math.floor(Math.random() * 5_000)),
-      ],
-      { stdio: 'ignore' },
-    );
-    await waitForPort(sourcePort);
-    await waitForPort(clientPort);
+    server = await startRtspServer();
+    ({ clientPort, sourcePort } = server);
   });
 
   afterEach(async () => {
-    await Promise.all(publishers.splice(0).map(stopProcess));
+    await Promise.all(publishers.splice(0).map((p) => stopChild(p)));
   });
 
   afterAll(async () => {
-    await stopProcess(server);
+    await server?.stop();
     await rm(work, { recursive: true, force: true });
   });
 
@@ -168,7 +84,7 @@ describe('edge agent on a real RTSP server', { timeout: 150_000 }, () => {
       onLog: (l) => {
         if (phase === 'first-live' && l.state === 'live') {
           phase = 'stopped';
-          void stopProcess(pub);
+          void stopChild(pub);
         } else if (phase === 'stopped' && l.msg === 'camera offline') {
           phase = 'restarted';
           pub = publish('wd', source);
