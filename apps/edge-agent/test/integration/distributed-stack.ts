@@ -1,19 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   cleanupRedisPrefix,
   createTestDatabase,
+  freePort,
   geminiReply,
   startFakeGemini,
   startSmtpServer,
+  startTsxChild,
   testRedisPrefix,
+  waitForHealthy,
+  type ChildService,
   type FakeGemini,
   type TestDatabase,
   type TestSmtpServer,
 } from '@vigint/testing';
+
+export type { ChildService };
 
 /*
  * The whole distributed stack for the edge agent's tests, each part real except Gemini: api-proxy and the worker as
@@ -24,13 +28,6 @@ import {
 export const REPO = resolve(import.meta.dirname, '../../../..');
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const SECRET = 'distributed-test-secret-0123456789';
-
-export interface ChildService {
-  readonly name: string;
-  readonly output: string[];
-  readonly exited: Promise<number | null>;
-  stop(): Promise<void>;
-}
 
 export interface DistributedStack {
   gatewayUrl: string;
@@ -46,6 +43,7 @@ export interface DistributedStack {
   close(): Promise<void>;
 }
 
+/** An app's entry point as a child process, from the repository root (tsx, as `nx serve` runs it). */
 export function startChild(
   name: string,
   script: string,
@@ -53,56 +51,7 @@ export function startChild(
   cwd = REPO,
   args: string[] = [],
 ): ChildService {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    output.push(chunk.toString());
-    if (output.length > 400) output.shift();
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  return {
-    name,
-    output,
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((res) => srv.close(() => res()));
-  return port;
-}
-
-export async function waitForHealthy(url: string, service: ChildService, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let exited = false;
-  void service.exited.then(() => (exited = true));
-  while (Date.now() < end) {
-    if (exited) throw new Error(`${service.name} exited:\n${service.output.join('')}`);
-    try {
-      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${service.name} not healthy after ${timeoutMs} ms:\n${service.output.join('')}`);
+  return startTsxChild(name, script, { env, cwd, args });
 }
 
 export async function startDistributedStack(label: string): Promise<DistributedStack> {

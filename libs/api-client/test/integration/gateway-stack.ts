@@ -1,15 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   cleanupRedisPrefix,
   createTestDatabase,
+  freePort,
   geminiReply,
   startFakeGemini,
   startSmtpServer,
+  startTsxChild,
   testRedisPrefix,
+  waitForHealthy,
+  type ChildService,
   type FakeGemini,
   type TestDatabase,
   type TestSmtpServer,
@@ -36,30 +38,22 @@ export interface GatewayStack {
 export async function startGatewayStack(label: string): Promise<GatewayStack> {
   const prefix = testRedisPrefix(label);
   const storageDir = await mkdtemp(join(tmpdir(), 'vigint-client-store-'));
-  const output: string[] = [];
-  const children: Array<{ kill(sig: NodeJS.Signals): void; exited: Promise<unknown> }> = [];
+  const children: ChildService[] = [];
+  const output = (): string => children.map((c) => c.output.join('')).join('');
   let database: TestDatabase | undefined;
   let smtp: TestSmtpServer | undefined;
   let gemini: FakeGemini | undefined;
   const close = async (): Promise<void> => {
-    for (const c of children) c.kill('SIGTERM');
-    await Promise.allSettled(children.map((c) => c.exited));
+    await Promise.allSettled(children.map((c) => c.stop()));
     await Promise.allSettled([smtp?.stop(), gemini?.close()]);
     await database?.drop();
     await cleanupRedisPrefix(REDIS_URL, prefix);
     await rm(storageDir, { recursive: true, force: true });
   };
-  const start = (script: string, env: Record<string, string>): void => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: REPO,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (c: Buffer): void => void output.push(c.toString());
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const exited = new Promise((res) => child.once('exit', res));
-    children.push({ kill: (sig) => child.kill(sig), exited });
+  const start = (name: string, script: string, env: Record<string, string>): ChildService => {
+    const child = startTsxChild(name, script, { env, cwd: REPO });
+    children.push(child);
+    return child;
   };
   try {
     database = await createTestDatabase(label);
@@ -77,7 +71,7 @@ export async function startGatewayStack(label: string): Promise<GatewayStack> {
       PUBLIC_BASE_URL: url,
       LOG_LEVEL: 'warn',
     };
-    start('apps/worker/src/main.ts', {
+    start('worker', 'apps/worker/src/main.ts', {
       ...common,
       GOOGLE_API_KEY: 'fake-key',
       GEMINI_BASE_URL: gemini.baseUrl,
@@ -86,8 +80,13 @@ export async function startGatewayStack(label: string): Promise<GatewayStack> {
       EMAIL_FROM: 'Vigint <alerts@vigint.test>',
       MEDIA_CONCURRENCY: '1',
     });
-    start('apps/api-proxy/src/main.ts', { ...common, PORT: String(port), HOST: '127.0.0.1', SYNC_WAIT_MS: '30000' });
-    await waitForHealth(url, output);
+    const gateway = start('api-proxy', 'apps/api-proxy/src/main.ts', {
+      ...common,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SYNC_WAIT_MS: '30000',
+    });
+    await waitForHealthy(url, gateway);
     const res = await fetch(`${url}/admin/clients`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-admin-key': SECRET },
@@ -95,30 +94,9 @@ export async function startGatewayStack(label: string): Promise<GatewayStack> {
     });
     if (res.status !== 201) throw new Error(`admin/clients ${res.status}: ${await res.text()}`);
     const { api_key: apiKey } = (await res.json()) as { api_key: string };
-    return { url, apiKey, smtp, gemini, logs: () => output.join(''), close };
+    return { url, apiKey, smtp, gemini, logs: output, close };
   } catch (err) {
     await close();
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${output.join('')}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${output()}`);
   }
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((res) => srv.close(() => res()));
-  return port;
-}
-
-async function waitForHealth(url: string, output: string[], timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) })).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`gateway not healthy after ${timeoutMs} ms:\n${output.join('')}`);
 }
