@@ -53,7 +53,7 @@ describe('edge agent on a real RTSP server', { timeout: 150_000 }, () => {
         timeoutMs: 120_000,
       },
     );
-    expect(run.code).toBe(0);
+    expect(run.code, `${run.stdout.slice(-1500)}\n${run.stderr.slice(-3000)}`).toBe(0);
     const live = run.logs.find((l) => l.state === 'live');
     expect(live?.transport).toBe('udp');
     expect(run.logs.some((l) => l.state === 'connecting' && l.transport === 'tcp')).toBe(true);
