@@ -1,15 +1,17 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanupRedisPrefix,
   createTestDatabase,
+  freePort,
   geminiReply,
   startFakeGemini,
+  startRtspServer,
   startSmtpServer,
+  stopChild,
   testRedisPrefix,
   type FakeGemini,
   type TestDatabase,
@@ -29,17 +31,6 @@ const ffprobe = execFileSync('sh', ['-c', 'command -v ffprobe']).toString().trim
 const work = mkdtempSync(join(tmpdir(), 'vigint-e2e-'));
 const children: { name: string; proc: ChildProcess; out: string[] }[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function until<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
@@ -53,13 +44,6 @@ async function until<T>(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
-
-const portOpen = (port: number) =>
-  new Promise<true | undefined>((resolve) => {
-    const s = createConnection({ port, host: '127.0.0.1' });
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(undefined));
-  });
 
 /** The last output of every process, for failure messages. */
 function tails(): string {
@@ -90,24 +74,8 @@ function run(
   return { proc, output: () => out.join('') };
 }
 
-function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(-proc.pid!, sig);
-      } catch {
-        // group already gone
-      }
-    };
-    const t = setTimeout(() => kill('SIGKILL'), 8000);
-    proc.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    kill('SIGTERM');
-  });
-}
+// Own process group (see run): nx → npm → tsx → node all stop together.
+const stop = (proc: ChildProcess) => stopChild(proc, { graceMs: 8000, group: true });
 
 describe('camera stream to alert e-mail, across processes', { timeout: 150_000 }, () => {
   let db: TestDatabase;
@@ -192,25 +160,10 @@ describe('camera stream to alert e-mail, across processes', { timeout: 150_000 }
     const { api_key: apiKey } = (await created.json()) as { api_key: string };
 
     // rtsp-server-perl, and ffmpeg publishing the sample in real time (33 s; the person crosses at 13–18 s).
-    const [clientPort, sourcePort] = [await freePort(), await freePort()];
-    run('rtsp-server', 'rtsp-server-perl', [
-      '-c',
-      String(clientPort),
-      '-s',
-      String(sourcePort),
-      '--client_listen_address',
-      '127.0.0.1',
-      '--source_listen_address',
-      '127.0.0.1',
-      // Its RTP ports start at 20000 by default, where another test's server may already be.
-      '--rtp_start_port',
-      String(30_000 + 2 * Math.floor(Math.random() * 10_000)),
-    ]);
-    await until(
-      'rtsp-server-perl',
-      async () => ((await portOpen(sourcePort)) && (await portOpen(clientPort)) ? true : undefined),
-      15_000,
-    );
+    const { clientPort, sourcePort } = await startRtspServer({
+      spawnServer: (cmd, args) => run('rtsp-server', cmd, args).proc,
+      rtpStartPort: 30_000 + 2 * Math.floor(Math.random() * 10_000),
+    });
     const agent = run(
       'edge-agent',
       'npx',

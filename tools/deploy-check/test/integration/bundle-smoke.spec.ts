@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@vigint/testing';
 import { REPO_ROOT } from '../../src/index';
 
 // What the images run, run here: the production bundles of the gateway and the worker, started
@@ -26,17 +26,6 @@ function databaseUrl(): string {
   const u = new URL(admin);
   u.pathname = `/${dbName}`;
   return u.toString();
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts a bundle; resolves with the process once a stdout line matches `ready` (rejects if it exits first). */
