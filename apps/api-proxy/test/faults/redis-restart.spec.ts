@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@vigint/contracts';
+import { freePort, portOpen } from '@vigint/testing';
 import { SECRET, startGateway, type Harness } from '../integration/gateway.harness';
 import { b64, jpeg } from '../integration/media.fixtures';
 import { startWorkerChild, type WorkerChild } from '../integration/worker.harness';
@@ -15,25 +15,6 @@ import { startWorkerChild, type WorkerChild } from '../integration/worker.harnes
  * while it is down the gateway answers 503 fast (never 500, never a hang); it recovers by itself; every
  * job it accepted (202) before, during or after completes.
  */
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '@vigint/testing';
 
 const WORKER_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '../../../worker');
 
@@ -38,13 +39,6 @@ export async function startWorkerChild(env: Record<string, string>, timeoutMs = 
   });
   return {
     output,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    },
+    stop: () => stopChild(child, { graceMs: 15_000 }),
   };
 }
