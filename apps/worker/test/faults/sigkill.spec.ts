@@ -1,74 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertLanguage, AlertStatus, IncidentType, JobName, JobState, RiskLevel, VideoFormat } from '@vigint/contracts';
 import { makeJpegFrames } from '@vigint/testing';
 import { startHarness, type Harness } from '../integration/worker-harness';
+import { logsFor, startWorker, until, type RunningWorker } from './fault-kit';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const MAIN = 'apps/worker/src/main.ts';
-
-interface Running {
-  proc: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-/** The worker as a real process (`node --import tsx`: one process, so SIGKILL hits the worker itself). */
-function startWorker(env: Record<string, string>): Running {
-  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    // Own process group: the kill takes ffmpeg down with the worker, as a crashed container would.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Array<Record<string, unknown>> = [];
-  let buf = '';
-  proc.stdout!.on('data', (c: Buffer) => {
-    buf += c.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  proc.stderr!.on('data', () => undefined);
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, lines, exited };
-}
-
-async function until<T>(
-  what: string,
-  fn: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function sigkill(w: Running): Promise<number | null> {
+function sigkill(w: RunningWorker): Promise<number | null> {
   process.kill(-w.proc.pid!, 'SIGKILL');
   return w.exited;
 }
 
-const logsFor = (w: Running, jobId: string, msg: string) => w.lines.filter((l) => l.jobId === jobId && l.msg === msg);
-
 describe('a worker killed with SIGKILL mid-job', () => {
   let h: Harness;
-  const running: Running[] = [];
+  const running: RunningWorker[] = [];
   const fast = { JOB_LOCK_MS: '3000', JOB_STALLED_INTERVAL_MS: '1000', LOG_LEVEL: 'info' };
 
   beforeAll(async () => {
