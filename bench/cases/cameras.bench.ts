@@ -136,6 +136,8 @@ export default defineCase({
         const share = cpu / cores;
         steps.push({
           cameras: n,
+          live: liveAt.size,
+          restarts,
           cpuCores: round(cpu),
           cpuShare: round(share),
           rssMb: round(rssMb),
@@ -144,7 +146,7 @@ export default defineCase({
           dropped,
         });
         ctx.log(
-          `${n} cameras: CPU ${(cpu * 100).toFixed(0)} % of one core (${(share * 100).toFixed(0)} % of the machine), RSS ${rssMb.toFixed(0)} MB, frames ${framesRead}/${Math.round(expected)}${dropped ? ' DROPPED' : ''}`,
+          `${n} cameras: CPU ${(cpu * 100).toFixed(0)} % of one core (${(share * 100).toFixed(0)} % of the machine), RSS ${rssMb.toFixed(0)} MB, frames ${framesRead}/${Math.round(expected)}, live ${liveAt.size}/${n}, restarts ${restarts}${dropped ? ' DROPPED' : ''}`,
         );
         if (dropped || share > CPU_LIMIT) break;
         maxOk = n;
