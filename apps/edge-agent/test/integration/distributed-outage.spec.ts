@@ -4,10 +4,19 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertLanguage, BufferType, RiskLevel } from '@vigint/contracts';
 import { ImageAdapter } from '@vigint/image';
-import { makeJpegFrames, makeTestVideo, type ReceivedMail } from '@vigint/testing';
+import { makeJpegFrames, makeTestVideo } from '@vigint/testing';
 import type { DeliveryResult, Incident } from '../../src/backend';
 import { createRemoteBackend } from '../../src/remote';
-import { REPO, startChild, startDistributedStack, startOutageProxy, type DistributedStack } from './distributed-stack';
+import {
+  REPO,
+  settle,
+  stackHelpers,
+  startChild,
+  startDistributedStack,
+  startOutageProxy,
+  videoAttachments,
+  type DistributedStack,
+} from './distributed-stack';
 
 /*
  * Distributed mode with the gateway unreachable for a while: edge agent → api-proxy → BullMQ → worker → SMTP, with
@@ -27,17 +36,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 }, 60_000);
 
-function mailsFor(camera: string): ReceivedMail[] {
-  return stack.smtp.messages.filter((m) => `${m.parsed.subject ?? ''} ${m.parsed.text ?? ''}`.includes(camera));
-}
-
-function videoAttachments(mail: ReceivedMail) {
-  return mail.parsed.attachments.filter((a) => a.contentType === 'video/mp4');
-}
-
-async function settle(ms: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
-}
+const { mailsFor, waitFor, waitForMails, agentEnv } = stackHelpers(() => stack);
 
 describe('distributed mode with the gateway down for a while', () => {
   it('the agent CLI keeps its incident through a gateway outage and mails it once when the gateway answers again', async () => {
@@ -133,26 +132,3 @@ describe('distributed mode with the gateway down for a while', () => {
     }
   }, 180_000);
 });
-
-function agentEnv(): Record<string, string> {
-  return {
-    API_SERVER_URL: stack.gatewayUrl,
-    VIGINT_API_KEY: stack.apiKey,
-    GOOGLE_API_KEY: '',
-    EMAIL_SMTP_SERVER: '',
-    LOG_LEVEL: 'info',
-  };
-}
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`condition not met in ${timeoutMs} ms\n${stack.logs()}`);
-    await settle(100);
-  }
-}
-
-async function waitForMails(camera: string, n: number, timeoutMs: number): Promise<ReceivedMail[]> {
-  await waitFor(() => mailsFor(camera).length >= n, timeoutMs);
-  return mailsFor(camera);
-}

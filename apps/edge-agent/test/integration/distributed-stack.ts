@@ -15,6 +15,7 @@ import {
   type FakeGemini,
   type TestDatabase,
   type TestSmtpServer,
+  type ReceivedMail,
 } from '@vigint/testing';
 
 export type { ChildService };
@@ -190,4 +191,38 @@ export async function startOutageProxy(target: string, outageMs: number): Promis
       await new Promise<void>((res) => server.close(() => res()));
     },
   };
+}
+
+export const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function videoAttachments(mail: ReceivedMail) {
+  return mail.parsed.attachments.filter((a) => a.contentType === 'video/mp4');
+}
+
+/**
+ * Helpers over the stack a spec starts in `beforeAll` (hence a getter): the mails about one camera, waiting for a
+ * condition or for mails (the children's output in the timeout message) and the agent's environment for it.
+ */
+export function stackHelpers(current: () => DistributedStack) {
+  const mailsFor = (camera: string): ReceivedMail[] =>
+    current().smtp.messages.filter((m) => `${m.parsed.subject ?? ''} ${m.parsed.text ?? ''}`.includes(camera));
+  const waitFor = async (cond: () => boolean, timeoutMs: number): Promise<void> => {
+    const end = Date.now() + timeoutMs;
+    while (!cond()) {
+      if (Date.now() > end) throw new Error(`condition not met in ${timeoutMs} ms\n${current().logs()}`);
+      await settle(100);
+    }
+  };
+  const waitForMails = async (camera: string, n: number, timeoutMs: number): Promise<ReceivedMail[]> => {
+    await waitFor(() => mailsFor(camera).length >= n, timeoutMs);
+    return mailsFor(camera);
+  };
+  const agentEnv = (): Record<string, string> => ({
+    API_SERVER_URL: current().gatewayUrl,
+    VIGINT_API_KEY: current().apiKey,
+    GOOGLE_API_KEY: '',
+    EMAIL_SMTP_SERVER: '',
+    LOG_LEVEL: 'info',
+  });
+  return { mailsFor, waitFor, waitForMails, agentEnv };
 }

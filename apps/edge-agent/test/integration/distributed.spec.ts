@@ -2,8 +2,15 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReceivedMail } from '@vigint/testing';
-import { REPO, startChild, startDistributedStack, type DistributedStack } from './distributed-stack';
+import {
+  REPO,
+  settle,
+  stackHelpers,
+  startChild,
+  startDistributedStack,
+  videoAttachments,
+  type DistributedStack,
+} from './distributed-stack';
 
 /*
  * Distributed mode end to end: edge agent → api-proxy → BullMQ → worker → SMTP, with real Redis, PostgreSQL,
@@ -23,17 +30,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 }, 60_000);
 
-function mailsFor(camera: string): ReceivedMail[] {
-  return stack.smtp.messages.filter((m) => `${m.parsed.subject ?? ''} ${m.parsed.text ?? ''}`.includes(camera));
-}
-
-function videoAttachments(mail: ReceivedMail) {
-  return mail.parsed.attachments.filter((a) => a.contentType === 'video/mp4');
-}
-
-async function settle(ms: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
-}
+const { mailsFor, waitForMails, agentEnv } = stackHelpers(() => stack);
 
 describe('distributed mode through the real gateway and worker', () => {
   it('the agent CLI on the intruder sample sends exactly one e-mail, with the clip', async () => {
@@ -65,27 +62,4 @@ describe('distributed mode through the real gateway and worker', () => {
 
 function startChildWithArgs(args: string[]) {
   return startChild('edge-agent', `apps/edge-agent/src/main.ts`, agentEnv(), REPO, args);
-}
-
-function agentEnv(): Record<string, string> {
-  return {
-    API_SERVER_URL: stack.gatewayUrl,
-    VIGINT_API_KEY: stack.apiKey,
-    GOOGLE_API_KEY: '',
-    EMAIL_SMTP_SERVER: '',
-    LOG_LEVEL: 'info',
-  };
-}
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`condition not met in ${timeoutMs} ms\n${stack.logs()}`);
-    await settle(100);
-  }
-}
-
-async function waitForMails(camera: string, n: number, timeoutMs: number): Promise<ReceivedMail[]> {
-  await waitFor(() => mailsFor(camera).length >= n, timeoutMs);
-  return mailsFor(camera);
 }
