@@ -9,7 +9,7 @@ import { geminiReply, startFakeGemini, startSmtpServer, type FakeGemini, type Te
 import { resolveFfmpeg } from '@vigint/ffmpeg';
 import { SECRET, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg, mp4 } from './media.fixtures';
-import { startWorkerChild, type WorkerChild } from './worker.harness';
+import { startWorkerChild, workerEnvFor, type WorkerChild } from './worker.harness';
 
 const run = promisify(execFile);
 let h: Harness;
@@ -60,24 +60,7 @@ beforeAll(async () => {
   gemini = await startFakeGemini();
   smtp = await startSmtpServer();
   h = await startGateway({ SYNC_WAIT_MS: '45000' });
-  worker = await startWorkerChild({
-    REDIS_URL: h.config.REDIS_URL,
-    QUEUE_PREFIX: h.prefix,
-    DATABASE_URL: h.db.url,
-    STORAGE_BACKEND: 'disk',
-    STORAGE_DIR: h.storageDir,
-    SECRET_KEY: SECRET,
-    GOOGLE_API_KEY: 'fake-key',
-    GEMINI_BASE_URL: gemini.baseUrl,
-    EMAIL_SMTP_SERVER: smtp.host,
-    EMAIL_SMTP_PORT: String(smtp.port),
-    EMAIL_FROM: 'Vigint <alerts@example.com>',
-    EMAIL_TO: 'fallback@example.com',
-    EMAIL_OUTBOX_DIR: join(h.storageDir, 'outbox'),
-    PUBLIC_BASE_URL: 'http://gateway.test',
-    ALERT_COOLDOWN_SECONDS: '0',
-    MEDIA_CONCURRENCY: '1',
-  });
+  worker = await startWorkerChild(workerEnvFor(h, gemini, smtp));
   const mk = async (name: string) =>
     (await post('/admin/clients', { name, email: `${name}@example.com` }, '', { 'x-admin-key': SECRET })).json() as {
       api_key: string;

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stopChild } from '@vigint/testing';
+import { stopChild, type FakeGemini, type TestSmtpServer } from '@vigint/testing';
+import { SECRET, type Harness } from './gateway.harness';
 
 const WORKER_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '../../../worker');
 
@@ -40,5 +41,27 @@ export async function startWorkerChild(env: Record<string, string>, timeoutMs = 
   return {
     output,
     stop: () => stopChild(child, { graceMs: 15_000 }),
+  };
+}
+
+/** The worker's environment on the gateway harness's Redis prefix, database and disk store, with Gemini and SMTP. */
+export function workerEnvFor(h: Harness, gemini: FakeGemini, smtp: TestSmtpServer): Record<string, string> {
+  return {
+    REDIS_URL: h.config.REDIS_URL,
+    QUEUE_PREFIX: h.prefix,
+    DATABASE_URL: h.db.url,
+    STORAGE_BACKEND: 'disk',
+    STORAGE_DIR: h.storageDir,
+    SECRET_KEY: SECRET,
+    GOOGLE_API_KEY: 'fake-key',
+    GEMINI_BASE_URL: gemini.baseUrl,
+    EMAIL_SMTP_SERVER: smtp.host,
+    EMAIL_SMTP_PORT: String(smtp.port),
+    EMAIL_FROM: 'Vigint <alerts@example.com>',
+    EMAIL_TO: 'fallback@example.com',
+    EMAIL_OUTBOX_DIR: join(h.storageDir, 'outbox'),
+    PUBLIC_BASE_URL: 'http://gateway.test',
+    ALERT_COOLDOWN_SECONDS: '0',
+    MEDIA_CONCURRENCY: '1',
   };
 }
