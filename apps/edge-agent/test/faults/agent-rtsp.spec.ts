@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '@vigint/ffmpeg';
 import { publishStream, startRtspServer, stopChild, type TestRtspServer } from '@vigint/testing';
-import { agentTempDirs, emlFiles, parseEml, runAgent, summaryOf } from './agent-harness';
+import { agentTempDirs, emlFiles, parseEml, runAgent, summaryOf } from '../integration/agent-harness';
 
 /**
  * Against Debian's rtsp-server-perl (ENVIRONMENT.md): it answers 400 to RTSP over TCP, so the agent's default
  * transport (auto) must fall back to UDP.
  */
 // Generous bounds: on a loaded CI machine the agent's start, the TCP→UDP fallback and the clip at exit are slow.
+// Runs with the fault tests (`npm run test:faults`, one file at a time): rtsp-server-perl falls back to
+// RTP port 20000 after a connection closes with no stream mounted (RTSP/Server.pm housekeeping), so two
+// servers running at once — this file and the end-to-end test in `npm test` — could collide.
 describe('edge agent on a real RTSP server', { timeout: 150_000 }, () => {
   let server: TestRtspServer;
   let clientPort: number;
