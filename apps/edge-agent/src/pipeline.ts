@@ -77,6 +77,8 @@ interface OpenEvent {
   result: AnalysisResult;
   snapshot?: Buffer;
   detectedAt: Date;
+  /** Releases this event's hold on the recorded segments (after its clip is cut and sent). */
+  releaseSegments: () => void;
 }
 
 /**
@@ -230,9 +232,9 @@ export class CameraPipeline {
       result,
       snapshot: frames.at(-1),
       detectedAt: new Date(),
+      releaseSegments: this.capture.segments.hold(start - this.camera.record.pre_capture),
     };
     this.stats.incidents++;
-    this.capture.segments.hold(start - this.camera.record.pre_capture);
     this.log.warn({ risk: result.risk_level, type: result.incident_type, eventStart: round(start) }, 'incident opened');
   }
 
@@ -314,7 +316,7 @@ export class CameraPipeline {
       this.log.error({ err: record.detail, key: incident.idempotencyKey }, 'alert failed');
     } finally {
       this.stats.alerts.push(record);
-      this.capture.segments.hold(undefined);
+      ev.releaseSegments();
       await rm(clipFile, { force: true });
       await rm(`${clipFile}.masked.mp4`, { force: true });
     }

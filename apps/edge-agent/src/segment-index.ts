@@ -15,7 +15,8 @@ export interface Segment {
 export class SegmentIndex {
   private readonly segments: Segment[] = [];
   private readonly seen = new Set<string>();
-  private holdFrom: number | undefined;
+  /** Open holds (one per event still being recorded or delivered); deliveries can overlap. */
+  private readonly holds = new Set<{ from: number }>();
 
   /** Reads new lines of `listFile`; `offset` maps the run's own times to the camera's timeline. */
   async refresh(dir: string, listFile: string, offset: number): Promise<void> {
@@ -38,14 +39,22 @@ export class SegmentIndex {
     }
   }
 
-  /** Keeps segments from `t` on, whatever the retention (an open event). `undefined` releases. */
-  hold(t: number | undefined): void {
-    this.holdFrom = t;
+  /**
+   * Keeps segments from `t` on, whatever the retention, until the returned release is called. Each event
+   * holds its own range: one delivery finishing must not release a later event's pre-roll.
+   */
+  hold(t: number): () => void {
+    const h = { from: t };
+    this.holds.add(h);
+    return () => {
+      this.holds.delete(h);
+    };
   }
 
   /** Deletes segments that ended before `before` (and before any hold). */
   async prune(before: number): Promise<void> {
-    const limit = this.holdFrom === undefined ? before : Math.min(before, this.holdFrom);
+    let limit = before;
+    for (const h of this.holds) limit = Math.min(limit, h.from);
     while (this.segments.length > 0 && this.segments[0]!.end < limit) {
       const s = this.segments.shift()!;
       await rm(s.file, { force: true });
