@@ -32,6 +32,11 @@ export const GatewayConfigSchema = Type.Object({
   AUTH_FAIL_MAX: Type.Integer({ minimum: 1, default: 20 }),
   AUTH_FAIL_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   /**
+   * How long an accepted API key is remembered in-process (0: never). Another instance accepts a revoked key
+   * for up to this long (SECURITY.md §1).
+   */
+  API_KEY_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 5_000 }),
+  /**
    * Which `X-Forwarded-For` hops to believe for the client address (logs, audit, per-IP limits): `true`
    * (every hop: the left-most entry, which a caller can forge), `false` (the socket peer), or the proxies'
    * addresses, CIDRs or proxy-addr names (`loopback`, `uniquelocal`), comma-separated. (A hop count is

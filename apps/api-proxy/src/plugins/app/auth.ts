@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '@vigint/contracts';
 import type { TenantRecord } from '../../services/gateway.repository';
+import { ApiKeyCache } from '../../services/api-key.cache';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,6 +17,8 @@ declare module 'fastify' {
     authenticate: (req: FastifyRequest, reply?: FastifyReply) => Promise<void>;
     /** preHandler hook of the admin routes: `X-Admin-Key` must equal SECRET_KEY; throttled like `authenticate`. */
     authenticateAdmin: (req: FastifyRequest, reply?: FastifyReply) => Promise<void>;
+    /** Key lookup cache of this instance; the admin revoke/reactivate routes invalidate it. */
+    apiKeyCache: ApiKeyCache;
   }
 }
 
@@ -40,6 +43,8 @@ export function extractApiKey(req: FastifyRequest): string | undefined {
 async function auth(app: FastifyInstance): Promise<void> {
   const secretHash = sha256Hex(app.config.SECRET_KEY);
   app.decorateRequest('tenant', null);
+  const cache = new ApiKeyCache(app.config.API_KEY_CACHE_TTL_MS);
+  app.decorate('apiKeyCache', cache);
 
   /** A refused key: counted against the caller's IP (429 once over budget), else 401. */
   const refuse = async (req: FastifyRequest, reply: FastifyReply | undefined, message: string): Promise<never> => {
@@ -52,7 +57,7 @@ async function auth(app: FastifyInstance): Promise<void> {
     const key = extractApiKey(req);
     if (!key || key.length > 512) return refuse(req, reply, 'missing or invalid API key');
     const hash = sha256Hex(key);
-    let tenant = await app.svc.repo.findActiveKey(hash);
+    let tenant = cache.get(hash) ?? (await app.svc.repo.findActiveKey(hash));
     if (tenant && !timingSafeEqual(Buffer.from(tenant.keyHash, 'utf8'), Buffer.from(hash, 'utf8'))) tenant = null;
     if (!tenant && timingSafeEqual(Buffer.from(hash, 'hex'), Buffer.from(secretHash, 'hex'))) {
       // The seed's set-up: the site's secret_key equals the server's. It maps to a built-in default client.
@@ -60,7 +65,9 @@ async function auth(app: FastifyInstance): Promise<void> {
     }
     if (!tenant) return refuse(req, reply, 'missing or invalid API key');
     req.tenant = tenant;
-    app.svc.repo.touchKey(tenant.apiKeyId).catch(() => undefined);
+    cache.set(hash, tenant);
+    // last_used_at is informational: one write per key per minute is enough and spares a round trip.
+    if (cache.shouldTouch(tenant.apiKeyId)) app.svc.repo.touchKey(tenant.apiKeyId).catch(() => undefined);
   });
 
   app.decorate('authenticateAdmin', async (req: FastifyRequest, reply?: FastifyReply) => {

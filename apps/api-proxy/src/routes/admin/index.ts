@@ -83,6 +83,8 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
         const client = await app.svc.repo.getClient(req.params.id);
         if (!client) throw new AppError(ErrorCode.NotFound, 'client not found', { field: 'id' });
         const n = await app.svc.repo.setKeysActive(client.id, action === 'reactivate');
+        // Only this instance's cache: the others accept a revoked key for up to API_KEY_CACHE_TTL_MS.
+        app.apiKeyCache.invalidateClient(client.id);
         return {
           success: true,
           client_id: client.id,
