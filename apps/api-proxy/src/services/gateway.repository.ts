@@ -57,7 +57,9 @@ export class GatewayRepository {
     await this.db.ping();
   }
 
+  /** Waits for usage writes still in flight (the reply went out before them), then closes the pool. */
   async close(): Promise<void> {
+    while (this.usageWrites.size > 0) await Promise.allSettled([...this.usageWrites]);
     await this.db.close();
   }
 
@@ -152,8 +154,17 @@ export class GatewayRepository {
 
   // ----- usage and audit -----
 
+  /** Usage is written after the reply (onResponse): tracked so that shutdown does not cut it off. */
+  private readonly usageWrites = new Set<Promise<void>>();
+
   async recordUsage(u: UsageCall): Promise<void> {
-    await this.db.usage.recordCall(u);
+    const write = this.db.usage.recordCall(u).then(() => undefined);
+    this.usageWrites.add(write);
+    try {
+      await write;
+    } finally {
+      this.usageWrites.delete(write);
+    }
   }
 
   async recentUsage(apiKeyId: string, limit = 100) {
