@@ -4,7 +4,7 @@ import { defineCase, type Sample } from '../lib/bench-case';
 import type { AgentSummaryCamera } from '../lib/agent';
 import { startChild, startTsx, type Child } from '../lib/child-process';
 import { makeFootage } from '../lib/footage';
-import { freePort } from '../lib/stack';
+import { startRtspServer } from '@vigint/testing';
 
 const STEPS = [2, 4, 8, 16];
 const WARMUP_S = 8;
@@ -29,27 +29,9 @@ export default defineCase({
   timeoutMs: 4 * 60_000,
   async setup(ctx) {
     const clip = await makeFootage(ctx.tmp, 'rtsp-source', { seconds: 20, width: 1280, height: 720, fps: FPS });
-    const [clientPort, sourcePort] = [await freePort(), await freePort()];
-    const rtpStart = 20_000 + Math.floor(Math.random() * 20_000) * 2;
-    const server = startChild(
-      'rtsp-server-perl',
-      [
-        '-c',
-        String(clientPort),
-        '-s',
-        String(sourcePort),
-        '--client_listen_address',
-        '127.0.0.1',
-        '--source_listen_address',
-        '127.0.0.1',
-        '--rtp_start_port',
-        String(rtpStart),
-      ],
-      {},
-    );
-    ctx.defer(() => server.stop(3000));
-    await new Promise((r) => setTimeout(r, 1500));
-    if (server.proc.exitCode !== null) throw new Error(`rtsp-server-perl exited: ${server.output()}`);
+    const server = await startRtspServer();
+    ctx.defer(() => server.stop());
+    const { clientPort, sourcePort } = server;
     const cores = (await readFile('/proc/cpuinfo', 'utf8')).split('\n').filter((l) => l.startsWith('processor')).length;
     return { clip, clientPort, sourcePort, cores };
   },
