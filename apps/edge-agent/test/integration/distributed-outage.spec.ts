@@ -1,7 +1,6 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AlertLanguage, BufferType, RiskLevel } from '@vigint/contracts';
 import { ImageAdapter } from '@vigint/image';
 import { makeJpegFrames, makeTestVideo } from '@vigint/testing';
@@ -12,10 +11,9 @@ import {
   settle,
   stackHelpers,
   startChild,
-  startDistributedStack,
+  useDistributedStack,
   startOutageProxy,
   videoAttachments,
-  type DistributedStack,
 } from './distributed-stack';
 
 /*
@@ -23,26 +21,15 @@ import {
  * real Redis, PostgreSQL, ffmpeg and an SMTP server; only Gemini is the fake REST server ("intrusion, HIGH").
  */
 
-let stack: DistributedStack;
-let work: string;
+const t = useDistributedStack('distributed-outage');
 
-beforeAll(async () => {
-  stack = await startDistributedStack('distributed-outage');
-  work = await mkdtemp(join(tmpdir(), 'vigint-dist-agent-'));
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-}, 60_000);
-
-const { mailsFor, waitFor, waitForMails, agentEnv } = stackHelpers(() => stack);
+const { mailsFor, waitFor, waitForMails, agentEnv } = stackHelpers(() => t.stack);
 
 describe('distributed mode with the gateway down for a while', () => {
   it('the agent CLI keeps its incident through a gateway outage and mails it once when the gateway answers again', async () => {
-    const proxy = await startOutageProxy(stack.gatewayUrl, 4000);
+    const proxy = await startOutageProxy(t.stack.gatewayUrl, 4000);
     try {
-      const outbox = join(work, 'cli-outage-outbox');
+      const outbox = join(t.work, 'cli-outage-outbox');
       const run = startChild(
         'edge-agent',
         'apps/edge-agent/src/main.ts',
@@ -61,7 +48,7 @@ describe('distributed mode with the gateway down for a while', () => {
       );
       const code = await run.exited;
       const out = run.output.join('');
-      expect(code, `${out}\n${stack.logs()}`).toBe(0);
+      expect(code, `${out}\n${t.stack.logs()}`).toBe(0);
       expect(proxy.cut).toBeGreaterThan(0); // it did meet the outage
       expect(out).toContain('"status":"queued","destination":"outbox:'); // the pipeline saw it kept, not sent
       const mails = await waitForMails('dist-outage-cli-cam', 1, 60_000);
@@ -79,9 +66,9 @@ describe('distributed mode with the gateway down for a while', () => {
     const frames = await makeJpegFrames(4, { width: 640, height: 360 });
     const delivered: DeliveryResult[] = [];
     const backend = await createRemoteBackend({
-      apiServerUrl: stack.gatewayUrl,
-      apiKey: stack.apiKey,
-      outboxDir: join(work, 'outage-outbox'),
+      apiServerUrl: t.stack.gatewayUrl,
+      apiKey: t.stack.apiKey,
+      outboxDir: join(t.work, 'outage-outbox'),
       image: new ImageAdapter(),
       replayBaseDelayMs: 200,
       replayMaxDelayMs: 1000,
@@ -99,7 +86,7 @@ describe('distributed mode with the gateway down for a while', () => {
       });
       expect(analysis.has_security_incident).toBe(true);
 
-      await stack.gateway.stop(); // the gateway goes away
+      await t.stack.gateway.stop(); // the gateway goes away
       const startedAt = new Date();
       const incident: Incident = {
         idempotencyKey: `dist-outage-cam-${startedAt.getTime()}`,
@@ -119,7 +106,7 @@ describe('distributed mode with the gateway down for a while', () => {
       await settle(1500); // a few failed replays while it is down
       expect(mailsFor('dist-outage-cam')).toHaveLength(0);
 
-      await stack.restartGateway();
+      await t.stack.restartGateway();
       await waitFor(() => delivered.length === 1, 60_000);
       expect(delivered[0]!.status, delivered[0]!.detail).toBe('sent');
       const mails = await waitForMails('dist-outage-cam', 1, 30_000);

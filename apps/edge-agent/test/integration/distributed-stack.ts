@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import {
   cleanupRedisPrefix,
   createTestDatabase,
@@ -53,6 +54,23 @@ export function startChild(
   args: string[] = [],
 ): ChildService {
   return startTsxChild(name, script, { env, cwd, args });
+}
+
+/**
+ * Registers the spec file's beforeAll/afterAll: the stack, and a temp folder for the agents' outboxes.
+ * Read `stack` and `work` inside tests (they are set once beforeAll has run).
+ */
+export function useDistributedStack(label: string): { stack: DistributedStack; work: string } {
+  const t = {} as { stack: DistributedStack; work: string };
+  beforeAll(async () => {
+    t.stack = await startDistributedStack(label);
+    t.work = await mkdtemp(join(tmpdir(), 'vigint-dist-agent-'));
+  }, 120_000);
+  afterAll(async () => {
+    await t.stack?.close();
+    if (t.work) await rm(t.work, { recursive: true, force: true });
+  }, 60_000);
+  return t;
 }
 
 export async function startDistributedStack(label: string): Promise<DistributedStack> {

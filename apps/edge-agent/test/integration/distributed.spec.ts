@@ -1,40 +1,20 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  REPO,
-  settle,
-  stackHelpers,
-  startChild,
-  startDistributedStack,
-  videoAttachments,
-  type DistributedStack,
-} from './distributed-stack';
+import { describe, expect, it } from 'vitest';
+import { REPO, settle, stackHelpers, startChild, useDistributedStack, videoAttachments } from './distributed-stack';
 
 /*
  * Distributed mode end to end: edge agent → api-proxy → BullMQ → worker → SMTP, with real Redis, PostgreSQL,
  * ffmpeg and an SMTP server; only Gemini is the fake REST server (answering "intrusion, HIGH").
  */
 
-let stack: DistributedStack;
-let work: string;
+const t = useDistributedStack('distributed');
 
-beforeAll(async () => {
-  stack = await startDistributedStack('distributed');
-  work = await mkdtemp(join(tmpdir(), 'vigint-dist-agent-'));
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-}, 60_000);
-
-const { mailsFor, waitForMails, agentEnv } = stackHelpers(() => stack);
+const { mailsFor, waitForMails, agentEnv } = stackHelpers(() => t.stack);
 
 describe('distributed mode through the real gateway and worker', () => {
   it('the agent CLI on the intruder sample sends exactly one e-mail, with the clip', async () => {
-    const outbox = join(work, 'cli-outbox');
+    const outbox = join(t.work, 'cli-outbox');
     const run = startChildWithArgs([
       '--video-input',
       join(REPO, 'samples/intruder.mp4'),
@@ -46,7 +26,7 @@ describe('distributed mode through the real gateway and worker', () => {
     ]);
     const code = await run.exited;
     const out = run.output.join('');
-    expect(code, `${out}\n${stack.logs()}`).toBe(0);
+    expect(code, `${out}\n${t.stack.logs()}`).toBe(0);
     expect(out).toContain('remote (gateway');
 
     const mails = await waitForMails('dist-cli-cam', 1, 60_000);
@@ -55,7 +35,7 @@ describe('distributed mode through the real gateway and worker', () => {
     const clips = videoAttachments(mails[0]!);
     expect(clips).toHaveLength(1);
     expect(clips[0]!.size).toBeGreaterThan(20_000);
-    expect(stack.gemini.requestCount).toBeGreaterThan(0);
+    expect(t.stack.gemini.requestCount).toBeGreaterThan(0);
     expect(await readdir(join(outbox, 'pending-remote', 'pending'))).toEqual([]);
   }, 150_000);
 });
