@@ -31,6 +31,7 @@ import {
   type PrivateRedis,
   type RunningWorker,
 } from './fault-kit';
+import { workerEnv } from '../integration/worker-harness';
 
 /*
  * Issue 9: Redis and PostgreSQL restarted under a running worker. Both are private instances on free ports
@@ -57,20 +58,7 @@ async function startStack(): Promise<Stack> {
     gemini,
     storageDir,
     env: (redisUrl, databaseUrl, prefix) => ({
-      REDIS_URL: redisUrl,
-      QUEUE_PREFIX: prefix,
-      DATABASE_URL: databaseUrl,
-      STORAGE_BACKEND: 'disk',
-      STORAGE_DIR: storageDir,
-      GOOGLE_API_KEY: 'fake-key',
-      GEMINI_BASE_URL: gemini.baseUrl,
-      GEMINI_TIMEOUT_MS: '5000',
-      EMAIL_SMTP_SERVER: smtp.host,
-      EMAIL_SMTP_PORT: String(smtp.port),
-      EMAIL_FROM: 'Vigint <alerts@vigint.test>',
-      SECRET_KEY: 'test-secret-key-123',
-      PUBLIC_BASE_URL: 'http://vigint.test',
-      MEDIA_CONCURRENCY: '1',
+      ...workerEnv({ redisUrl, prefix, databaseUrl, storageDir, gemini, smtp }),
       ANALYSIS_CONCURRENCY: '2',
       ...fast,
     }),

@@ -37,6 +37,33 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The worker's environment against the given services (what `tsx apps/worker/src/main.ts` reads). */
+export function workerEnv(o: {
+  redisUrl: string;
+  prefix: string;
+  databaseUrl: string;
+  storageDir: string;
+  gemini: FakeGemini;
+  smtp: TestSmtpServer;
+}): Record<string, string> {
+  return {
+    REDIS_URL: o.redisUrl,
+    QUEUE_PREFIX: o.prefix,
+    DATABASE_URL: o.databaseUrl,
+    STORAGE_BACKEND: 'disk',
+    STORAGE_DIR: o.storageDir,
+    GOOGLE_API_KEY: 'fake-key',
+    GEMINI_BASE_URL: o.gemini.baseUrl,
+    GEMINI_TIMEOUT_MS: '5000',
+    EMAIL_SMTP_SERVER: o.smtp.host,
+    EMAIL_SMTP_PORT: String(o.smtp.port),
+    EMAIL_FROM: 'Vigint <alerts@vigint.test>',
+    SECRET_KEY: SECRET,
+    PUBLIC_BASE_URL: 'http://vigint.test',
+    MEDIA_CONCURRENCY: '1',
+  };
+}
+
 export async function startHarness(label: string, extraEnv: Record<string, string> = {}): Promise<Harness> {
   const prefix = testRedisPrefix(label);
   const database = await createTestDatabase(label);
@@ -48,20 +75,7 @@ export async function startHarness(label: string, extraEnv: Record<string, strin
   const queue = new JobQueue({ redisUrl: REDIS_URL, prefix, log: silentLogger });
   const redis = new Redis(REDIS_URL);
   const env: Record<string, string> = {
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    DATABASE_URL: database.url,
-    STORAGE_BACKEND: 'disk',
-    STORAGE_DIR: storageDir,
-    GOOGLE_API_KEY: 'fake-key',
-    GEMINI_BASE_URL: gemini.baseUrl,
-    GEMINI_TIMEOUT_MS: '5000',
-    EMAIL_SMTP_SERVER: smtp.host,
-    EMAIL_SMTP_PORT: String(smtp.port),
-    EMAIL_FROM: 'Vigint <alerts@vigint.test>',
-    SECRET_KEY: SECRET,
-    PUBLIC_BASE_URL: 'http://vigint.test',
-    MEDIA_CONCURRENCY: '1',
+    ...workerEnv({ redisUrl: REDIS_URL, prefix, databaseUrl: database.url, storageDir, gemini, smtp }),
     LOG_LEVEL: 'silent',
     ...extraEnv,
   };
