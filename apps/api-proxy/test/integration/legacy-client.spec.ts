@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { geminiReply, startFakeGemini, startSmtpServer, type FakeGemini, type TestSmtpServer } from '@vigint/testing';
-import { resolveFfmpeg } from '@vigint/ffmpeg';
 import { SECRET, startGateway, type Harness } from './gateway.harness';
-import { jpeg, mp4 } from './media.fixtures';
+import { jpeg, mp4, probeVideo } from './media.fixtures';
 import { startWorkerChild, workerEnvFor, type WorkerChild } from './worker.harness';
 
 /**
@@ -95,35 +94,6 @@ let key: string;
 let baseUrl: string;
 let out: FlowOutput;
 let stderr: string;
-
-async function probe(file: string) {
-  const { stdout } = await run(resolveFfmpeg().ffprobe, [
-    '-v',
-    'error',
-    '-count_frames',
-    '-show_entries',
-    'stream=codec_name,nb_read_frames:format=duration',
-    '-of',
-    'json',
-    file,
-  ]);
-  const j = JSON.parse(stdout) as { streams: { codec_name: string; nb_read_frames: string }[] };
-  return { codec: j.streams[0]!.codec_name, frames: Number(j.streams[0]!.nb_read_frames) };
-}
-
-async function probeDuration(file: string) {
-  const { stdout } = await run(resolveFfmpeg().ffprobe, [
-    '-v',
-    'error',
-    '-show_entries',
-    'stream=codec_name:format=duration',
-    '-of',
-    'json',
-    file,
-  ]);
-  const j = JSON.parse(stdout) as { streams: { codec_name: string }[]; format: { duration: string } };
-  return { codec: j.streams[0]!.codec_name, duration: Number(j.format.duration) };
-}
 
 describe.skipIf(!PYTHON)('the earlier Python client (api_client.py) against gateway + worker', () => {
   beforeAll(async () => {
@@ -220,7 +190,7 @@ describe.skipIf(!PYTHON)('the earlier Python client (api_client.py) against gate
     expect(out.compress.compressed_size).toBeLessThan(out.compress.original_size);
     expect(out.compress.video_data_bytes).toBe(out.compress.compressed_size);
     expect(out.compress.compression_ratio).toBeCloseTo(out.compress.compressed_size / out.compress.original_size, 3);
-    const info = await probeDuration(out.compress.compressed_path);
+    const info = await probeVideo(out.compress.compressed_path);
     expect(info.codec).toBe('h264');
     expect(info.duration).toBeCloseTo(10, 0);
   });
@@ -235,7 +205,7 @@ describe.skipIf(!PYTHON)('the earlier Python client (api_client.py) against gate
     expect(out.create.download_url).toMatch(/^\/api\/video\/download\/[^/]+$/);
     expect(out.create.duration_seconds).toBeCloseTo(FRAMES / 25, 1);
     expect(out.create.downloaded_bytes).toBeGreaterThan(1000);
-    const info = await probe(out.create.downloaded_path);
+    const info = await probeVideo(out.create.downloaded_path);
     expect(info.codec).toBe('h264');
     expect(info.frames).toBe(FRAMES);
     const head = (await readFile(out.create.downloaded_path)).subarray(4, 8).toString('latin1');

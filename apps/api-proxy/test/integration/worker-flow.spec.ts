@@ -1,17 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@vigint/contracts';
 import { geminiReply, startFakeGemini, startSmtpServer, type FakeGemini, type TestSmtpServer } from '@vigint/testing';
-import { resolveFfmpeg } from '@vigint/ffmpeg';
 import { SECRET, startGateway, type Harness } from './gateway.harness';
-import { b64, jpeg, mp4 } from './media.fixtures';
+import { b64, jpeg, mp4, probeVideo } from './media.fixtures';
 import { startWorkerChild, workerEnvFor, type WorkerChild } from './worker.harness';
 
-const run = promisify(execFile);
 let h: Harness;
 let worker: WorkerChild;
 let gemini: FakeGemini;
@@ -26,35 +19,6 @@ const post = (url: string, body: unknown, k = key, headers: Record<string, strin
     payload: JSON.stringify(body),
     headers: { 'content-type': 'application/json', 'x-api-key': k, ...headers },
   });
-
-async function probe(buf: Buffer) {
-  const dir = await mkdtemp(join(tmpdir(), 'vigint-gw-probe-'));
-  try {
-    const f = join(dir, 'v');
-    await writeFile(f, buf);
-    const { stdout } = await run(resolveFfmpeg().ffprobe, [
-      '-v',
-      'error',
-      '-count_frames',
-      '-show_entries',
-      'stream=codec_name,nb_read_frames:format=duration',
-      '-of',
-      'json',
-      f,
-    ]);
-    const j = JSON.parse(stdout) as {
-      streams: { codec_name: string; nb_read_frames: string }[];
-      format: { duration: string };
-    };
-    return {
-      codec: j.streams[0]!.codec_name,
-      frames: Number(j.streams[0]!.nb_read_frames),
-      duration: Number(j.format.duration),
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 beforeAll(async () => {
   gemini = await startFakeGemini();
@@ -119,7 +83,7 @@ describe('with the real worker', () => {
     expect(c).toMatchObject({ success: true, frames_processed: 20, resolution: '320x240' });
     expect(c.duration_seconds).toBeCloseTo(0.8, 1);
     expect(c.download_url).toBe(`/api/video/download/${c.download_id}`);
-    const info = await probe(Buffer.from(c.video_data, 'base64'));
+    const info = await probeVideo(Buffer.from(c.video_data, 'base64'));
     expect(info.codec).toBe('h264');
     expect(info.frames).toBe(20);
     const dl = await h.app.inject({ method: 'GET', url: c.download_url, headers: { 'x-api-key': key } });
@@ -141,7 +105,7 @@ describe('with the real worker', () => {
     expect(c.compression_ratio).toBeCloseTo(c.compressed_size / c.original_size, 3);
     const out = Buffer.from(c.video_data, 'base64');
     expect(out.length).toBe(c.compressed_size);
-    expect((await probe(out)).duration).toBeCloseTo(12, 0);
+    expect((await probeVideo(out)).duration).toBeCloseTo(12, 0);
   }, 120_000);
 
   it("the earlier client's flow: upload → analyze with frame null → alert with use_server_buffer", async () => {
