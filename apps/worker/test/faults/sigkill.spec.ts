@@ -11,6 +11,24 @@ function sigkill(w: RunningWorker): Promise<number | null> {
   return w.exited;
 }
 
+/** A VideoCreate job of `count` noisy 640×480 frames (cycling `distinct` of them), long enough to interrupt. */
+async function enqueueClipJob(h: Harness, distinct: number, count: number, outputName: string): Promise<string> {
+  const frames = await makeJpegFrames(distinct, { width: 640, height: 480, noise: 30 });
+  const keys = await h.blobs.putMany(
+    Array.from({ length: count }, (_, i) => frames[i % frames.length]!),
+    900,
+  );
+  const { id } = await h.queue.enqueue(JobName.VideoCreate, {
+    clientId: h.clientId,
+    apiKeyId: null,
+    frameBlobKeys: keys,
+    fps: 10,
+    format: VideoFormat.Mp4,
+    outputName,
+  });
+  return id;
+}
+
 describe('a worker killed with SIGKILL mid-job', () => {
   let h: Harness;
   const running: RunningWorker[] = [];
@@ -35,19 +53,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
 
   it('has its clip job picked up after restart and completed exactly once', async () => {
     // Enough frames that the encode is still running when the kill lands.
-    const frames = await makeJpegFrames(40, { width: 640, height: 480, noise: 30 });
-    const keys = await h.blobs.putMany(
-      Array.from({ length: 300 }, (_, i) => frames[i % frames.length]!),
-      900,
-    );
-    const { id } = await h.queue.enqueue(JobName.VideoCreate, {
-      clientId: h.clientId,
-      apiKeyId: null,
-      frameBlobKeys: keys,
-      fps: 10,
-      format: VideoFormat.Mp4,
-      outputName: 'crash.mp4',
-    });
+    const id = await enqueueClipJob(h, 40, 300, 'crash.mp4');
 
     const first = startWorker({ ...h.env, ...fast });
     running.push(first);
@@ -117,19 +123,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
   }, 180_000);
 
   it('on SIGTERM finishes the running job, then exits 0', async () => {
-    const frames = await makeJpegFrames(20, { width: 640, height: 480, noise: 30 });
-    const keys = await h.blobs.putMany(
-      Array.from({ length: 200 }, (_, i) => frames[i % frames.length]!),
-      900,
-    );
-    const { id } = await h.queue.enqueue(JobName.VideoCreate, {
-      clientId: h.clientId,
-      apiKeyId: null,
-      frameBlobKeys: keys,
-      fps: 10,
-      format: VideoFormat.Mp4,
-      outputName: 'graceful.mp4',
-    });
+    const id = await enqueueClipJob(h, 20, 200, 'graceful.mp4');
     const w = startWorker({ ...h.env, ...fast });
     running.push(w);
     await until('the job to start', () => logsFor(w, id, 'job started').length > 0);
