@@ -14,6 +14,8 @@ command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v rtsp-server-perl >/dev/null 2>&1 || missing+=(rtsp-server-perl)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)  # validates docker-compose.yml (tools/deploy-check)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # page tests (playwright-core drives the system's browser)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)  # the earlier system's client re-created in Python (api-proxy tests)
 if [ "${#missing[@]}" -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     log "missing: ${missing[*]} and no apt-get here; install them by hand"; exit 1
@@ -48,4 +50,4 @@ if ! psql -h 127.0.0.1 -d postgres -Atc 'select 1' >/dev/null 2>&1; then
   fi
 fi
 
-redis-cli -h 127.0.0.1 ping >/dev/null && pg_isready -h 127.0.0.1 -q && log "redis, postgresql, ffmpeg, rtsp-server-perl ready"
+redis-cli -h 127.0.0.1 ping >/dev/null && pg_isready -h 127.0.0.1 -q && log "redis, postgresql, ffmpeg, rtsp-server-perl, chromium ready"
