@@ -7,23 +7,11 @@ import errorHandler from './plugins/app/error-handler';
 import auth from './plugins/app/auth';
 import usage from './plugins/app/usage';
 import metrics from './plugins/app/metrics';
+import authThrottle from './plugins/app/auth-throttle';
+import rateLimit from './plugins/app/rate-limit';
 import multipart from './plugins/external/multipart';
-import rateLimit from './plugins/external/rate-limit';
-import authThrottle from './plugins/external/auth-throttle';
 import swagger from './plugins/external/swagger';
-import health from './routes/health';
-import buffer from './routes/buffer';
-import upload from './routes/upload';
-import analyze from './routes/analyze';
-import alert from './routes/alert';
-import compress from './routes/compress';
-import create from './routes/create';
-import download from './routes/download';
-import storage from './routes/storage';
-import usageRoutes from './routes/usage';
-import jobs from './routes/jobs';
-import privateVideo from './routes/private-video';
-import admin from './routes/admin';
+import routes from './routes';
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -53,29 +41,12 @@ async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
   await instance.register(errorHandler);
   await instance.register(metrics);
   await instance.register(swagger);
+  await instance.register(authThrottle);
   await instance.register(auth);
   await instance.register(usage);
   await instance.register(multipart);
   await instance.register(rateLimit);
-  await instance.register(authThrottle);
-
-  for (const routes of [
-    health,
-    buffer,
-    upload,
-    analyze,
-    alert,
-    compress,
-    create,
-    download,
-    storage,
-    usageRoutes,
-    jobs,
-    privateVideo,
-    admin,
-  ]) {
-    await instance.register(routes);
-  }
+  await instance.register(routes);
 }
 
 export default fp(app, { name: 'vigint-gateway' });

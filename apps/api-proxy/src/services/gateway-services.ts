@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import type { JobQueue, BlobStore, ClientStateStore } from '@vigint/queue';
+import type { JobQueue, BlobStore, ClientStateStore, LimitStore } from '@vigint/queue';
 import type { FfmpegAdapter } from '@vigint/ffmpeg';
 import type { GatewayConfig } from '../config';
 import type { GatewayRepository } from './gateway.repository';
@@ -15,7 +14,8 @@ export interface GatewayImageProbe {
 export interface GatewayServices {
   config: GatewayConfig;
   repo: GatewayRepository;
-  redis: Redis;
+  /** Shared counters in Redis: rate limits, the failed-key throttle, quotas. */
+  limits: LimitStore;
   queue: JobQueue;
   blobs: BlobStore;
   state: ClientStateStore;

@@ -5,3 +5,4 @@ export * from './job-error';
 export * from './blob.store';
 export * from './worker-factory';
 export * from './redis-connection';
+export * from './limit.store';

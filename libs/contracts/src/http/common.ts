@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ErrorBody } from '../errors';
 
 /** `X | null`, optional: the earlier clients send `null` for "use the default". */
 export const OptionalNullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
@@ -42,3 +43,25 @@ export const JobAccepted = Type.Object({
   status: Type.Optional(Type.String()),
 });
 export type JobAccepted = Static<typeof JobAccepted>;
+
+/**
+ * Error replies of every route: each status the gateway's one error map (`ERROR_HTTP_STATUS`) can give,
+ * all with the flat `ErrorBody`. Routes spread it into `response` instead of keeping their own lists.
+ */
+export const ErrorReplies = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+  415: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+  500: ErrorBody,
+  501: ErrorBody,
+  502: ErrorBody,
+  503: ErrorBody,
+  504: ErrorBody,
+  507: ErrorBody,
+} as const;

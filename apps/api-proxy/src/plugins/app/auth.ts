@@ -79,7 +79,7 @@ async function auth(app: FastifyInstance): Promise<void> {
   });
 }
 
-export default fp(auth, { name: 'auth', dependencies: ['services'] });
+export default fp(auth, { name: 'auth', dependencies: ['services', 'auth-throttle'] });
 
 /** The authenticated tenant of a request (routes behind `authenticate`). */
 export function tenantOf(req: FastifyRequest): TenantRecord {

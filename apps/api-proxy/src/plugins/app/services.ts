@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { BlobStore, ClientStateStore, JobQueue } from '@vigint/queue';
+import { BlobStore, ClientStateStore, JobQueue, LimitStore } from '@vigint/queue';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
 import { createArtifactStore } from '@vigint/storage';
@@ -29,12 +29,12 @@ async function services(app: FastifyInstance, opts: ServicesPluginOptions): Prom
   const log = app.log.child({ module: 'services' }) as unknown as Logger;
   const repo = o.repo ?? new GatewayRepository(config.DATABASE_URL, log);
   const queue = o.queue ?? new JobQueue({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, log });
-  const redis = o.redis ?? queue.connection;
+  const redis = queue.connection;
   const svc: GatewayServices = {
     config,
     repo,
     queue,
-    redis,
+    limits: o.limits ?? new LimitStore(redis, config.QUEUE_PREFIX),
     blobs: o.blobs ?? new BlobStore(redis, config.QUEUE_PREFIX),
     state:
       o.state ??
