@@ -7,6 +7,7 @@ import errorHandler from './plugins/app/error-handler';
 import auth from './plugins/app/auth';
 import usage from './plugins/app/usage';
 import metrics from './plugins/app/metrics';
+import bodyLimit from './plugins/app/body-limit';
 import authThrottle from './plugins/app/auth-throttle';
 import rateLimit from './plugins/app/rate-limit';
 import multipart from './plugins/external/multipart';
@@ -44,6 +45,7 @@ async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
   await instance.register(authThrottle);
   await instance.register(auth);
   await instance.register(usage);
+  await instance.register(bodyLimit);
   await instance.register(multipart);
   await instance.register(rateLimit);
   await instance.register(routes);

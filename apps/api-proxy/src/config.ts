@@ -22,8 +22,13 @@ export const GatewayConfigSchema = Type.Object({
     default: 'disk',
   }),
   STORAGE_DIR: Type.String({ default: './data/artifacts' }),
-  /** Body limit of JSON and multipart requests; 40 MB fits a 20 MB video as base64 (4/3) with room. */
+  /**
+   * Total body limit of every request, whatever its content type (JSON, multipart, anything else), checked
+   * against Content-Length and counted while streaming; 40 MB fits a 20 MB video as base64 (4/3) with room.
+   */
   BODY_LIMIT_MB: Type.Number({ exclusiveMinimum: 0, default: 40 }),
+  /** Largest single frame (a JPEG/PNG/WebP image, decoded from base64 or one multipart part). */
+  FRAME_MAX_MB: Type.Number({ exclusiveMinimum: 0, default: 4 }),
   SYNC_WAIT_MS: Type.Integer({ minimum: 1, default: 60_000 }),
   /** Requests per window per key (or per IP without a key). */
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
@@ -60,6 +65,14 @@ export const GatewayConfigSchema = Type.Object({
   LOG_LEVEL: Type.String({ default: 'info' }),
 });
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
+
+export const MB = 1024 * 1024;
+export const bodyLimitBytes = (c: GatewayConfig): number => Math.floor(c.BODY_LIMIT_MB * MB);
+export const frameLimitBytes = (c: GatewayConfig): number =>
+  Math.min(Math.floor(c.FRAME_MAX_MB * MB), bodyLimitBytes(c));
+/** Body limit of the one-frame routes: one frame as base64 (4/3) plus the JSON fields around it. */
+export const oneFrameBodyLimit = (c: GatewayConfig): number =>
+  Math.min(bodyLimitBytes(c), Math.ceil((frameLimitBytes(c) * 4) / 3) + 64 * 1024);
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   return loadConfig(GatewayConfigSchema, env);

@@ -7,6 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { AppError, ErrorCode } from '@vigint/contracts';
 import { newArtifactKey } from '@vigint/storage';
+import { frameLimitBytes } from '../config';
+import { bodyTooLarge } from '../plugins/app/body-limit';
 import { sampleFramesArgs } from './frame-extract.presets';
 import type { ArtifactRecord, TenantRecord } from './gateway.repository';
 
@@ -93,10 +95,12 @@ export async function readArtifact(app: FastifyInstance, storageKey: string): Pr
 }
 
 /**
- * Decodes-and-checked frames → BlobStore keys. Every frame is probed (ImageAdapter) before anything is
+ * Decoded frames → BlobStore keys. Each is at most FRAME_MAX_MB (413 naming the field), and every one is probed (ImageAdapter) before anything is
  * stored or queued: not an image → 422 INVALID_IMAGE naming the field (`frames.3`).
  */
 export async function storeFrames(app: FastifyInstance, frames: { data: Buffer; field: string }[]): Promise<string[]> {
+  const max = frameLimitBytes(app.config);
+  for (const f of frames) if (f.data.length > max) throw bodyTooLarge(max, f.field);
   for (const f of frames) {
     try {
       await app.svc.images.probe(f.data);

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '@vigint/contracts';
+import { frameLimitBytes } from '../config';
+import { bodyTooLarge, routeBodyLimit } from '../plugins/app/body-limit';
 
 export interface MultipartFile {
   field: string;
@@ -24,16 +26,29 @@ export interface MultipartBody {
 
 export const isMultipart = (req: FastifyRequest): boolean => req.isMultipart();
 
-/** Reads a multipart request part by part: file fields named in `streamFields` go to temp files. */
+/**
+ * Reads a multipart request part by part: file fields named in `streamFields` go to temp files, the others
+ * (frames) into memory. @fastify/multipart does not apply `bodyLimit`, so every byte is counted here as it
+ * arrives: past the route's body limit (BODY_LIMIT_MB, or the route's own) or, for an in-memory part,
+ * past FRAME_MAX_MB, the read stops at once with 413 — memory and temp files never hold more than that.
+ */
 export async function readMultipart(req: FastifyRequest, streamFields: string[] = []): Promise<MultipartBody> {
   const fields: Record<string, string> = {};
   const files: MultipartFile[] = [];
+  const total = routeBodyLimit(req);
+  const partMax = frameLimitBytes(req.server.config);
+  let seen = 0;
+  const count = (n: number): void => {
+    seen += n;
+    if (seen > total) throw bodyTooLarge(total);
+  };
   let dir: string | undefined;
   const cleanup = async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   };
   try {
-    for await (const part of req.parts()) {
+    for await (const part of req.parts({ limits: { fileSize: total } })) {
+      count(Buffer.byteLength(part.fieldname));
       if (part.type === 'file') {
         if (streamFields.includes(part.fieldname)) {
           dir ??= await mkdtemp(join(tmpdir(), 'vigint-mp-'));
@@ -42,22 +57,43 @@ export async function readMultipart(req: FastifyRequest, streamFields: string[] 
           // without an error, which ends the iteration but leaves a pipeline waiting forever.
           const fh = await open(path, 'w');
           try {
-            for await (const chunk of part.file) await fh.write(chunk as Buffer);
+            for await (const chunk of part.file) {
+              count((chunk as Buffer).length);
+              await fh.write(chunk as Buffer);
+            }
           } finally {
             await fh.close();
           }
-          if (part.file.truncated) throw new AppError(ErrorCode.PayloadTooLarge, 'multipart file is too large');
+          if (part.file.truncated) throw bodyTooLarge(total);
           files.push({ field: part.fieldname, filename: part.filename, open: () => createReadStream(path) });
         } else {
-          files.push({ field: part.fieldname, filename: part.filename, data: await part.toBuffer() });
+          const chunks: Buffer[] = [];
+          let size = 0;
+          for await (const chunk of part.file) {
+            const c = chunk as Buffer;
+            count(c.length);
+            size += c.length;
+            if (size > partMax) throw bodyTooLarge(partMax, part.fieldname);
+            chunks.push(c);
+          }
+          if (part.file.truncated) throw bodyTooLarge(total);
+          files.push({ field: part.fieldname, filename: part.filename, data: Buffer.concat(chunks) });
         }
       } else {
-        fields[part.fieldname] = String(part.value);
+        const value = String(part.value);
+        count(Buffer.byteLength(value));
+        fields[part.fieldname] = value;
       }
     }
   } catch (err) {
-    await cleanup();
     const code = (err as { code?: string }).code;
+    if ((err instanceof AppError && err.code === ErrorCode.PayloadTooLarge) || code === 'FST_REQ_FILE_TOO_LARGE') {
+      // Stop reading at once: busboy would go on consuming (and discarding) the rest of the body while the
+      // 413 is prepared. The reply closes the connection (error-handler.ts).
+      req.raw.unpipe();
+      req.raw.pause();
+    }
+    await cleanup();
     if (
       code === 'FST_REQ_FILE_TOO_LARGE' ||
       code === 'FST_FILES_LIMIT' ||

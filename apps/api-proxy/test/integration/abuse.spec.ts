@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signVideoLink } from '@vigint/alerting';
 import { ErrorCode } from '@vigint/contracts';
@@ -6,6 +5,7 @@ import { makeBombPng } from '@vigint/testing';
 import { safeEqual } from '../../src/plugins/app/auth';
 import { SECRET, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg, mp4 } from './media.fixtures';
+import { rawHttp } from './raw-http';
 
 /*
  * Issue 9, bad input and abuse against the gateway (no worker: routes that need one answer "pending").
@@ -331,35 +331,7 @@ describe('hostile media: a clear 4xx in bounded time', () => {
 });
 
 describe('bodies over the limit on a real socket', () => {
-  /** Sends raw HTTP and collects the reply and whether the server closed the connection. */
-  function raw(head: string, body: (write: (b: Buffer) => boolean, isClosed: () => boolean) => Promise<number>) {
-    return new Promise<{ reply: string; sent: number }>((resolve, reject) => {
-      const s = connect(port, '127.0.0.1');
-      let reply = '';
-      let sent = 0;
-      let closed = false;
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new Error('no reply within 20 s'));
-      }, 20_000);
-      s.on('data', (c) => (reply += c.toString()));
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        closed = true;
-        clearTimeout(timer);
-        resolve({ reply, sent });
-      });
-      s.once('connect', () => {
-        s.write(head);
-        body(
-          (b) => !closed && !s.destroyed && s.write(b),
-          () => closed || s.destroyed || reply.length > 0,
-        )
-          .then((n) => (sent = n))
-          .catch(reject);
-      });
-    });
-  }
+  const raw = (head: string, body: Parameters<typeof rawHttp>[2]) => rawHttp(port, head, body);
 
   it('Content-Length over the limit → 413 before any body byte is read', async () => {
     const { reply, sent } = await raw(

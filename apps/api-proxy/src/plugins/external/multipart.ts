@@ -2,7 +2,10 @@ import fp from 'fastify-plugin';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 
-/** multipart/form-data for frames and videos: streamed part by part, each file bounded by the body limit. */
+/**
+ * multipart/form-data for frames and videos, streamed part by part. These limits are busboy's backstop;
+ * the total and per-frame limits are counted in services/multipart-body.ts.
+ */
 export default fp(
   async (app: FastifyInstance) => {
     const limit = Math.floor(app.config.BODY_LIMIT_MB * 1024 * 1024);

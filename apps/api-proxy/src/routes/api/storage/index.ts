@@ -2,7 +2,15 @@ import { statfs, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CleanupBody, CleanupReply, ErrorReplies, JobAccepted, JobName, StorageStatusReply, type DiskInfo } from '@vigint/contracts';
+import {
+  CleanupBody,
+  CleanupReply,
+  ErrorReplies,
+  JobAccepted,
+  JobName,
+  StorageStatusReply,
+  type DiskInfo,
+} from '@vigint/contracts';
 import { tenantOf } from '../../../plugins/app/auth';
 import { runJob, sendAccepted } from '../../../services/job-runner';
 
@@ -17,35 +25,50 @@ async function diskInfo(app: FastifyInstance): Promise<DiskInfo> {
     const s = await statfs(path);
     const total = s.blocks * s.bsize;
     const free = s.bavail * s.bsize;
-    return { available: true, free_gb: round2(free / GB), total_gb: round2(total / GB), used_gb: round2((total - free) / GB), path: app.config.STORAGE_BACKEND };
+    return {
+      available: true,
+      free_gb: round2(free / GB),
+      total_gb: round2(total / GB),
+      used_gb: round2((total - free) / GB),
+      path: app.config.STORAGE_BACKEND,
+    };
   } catch {
     return { available: false, free_gb: 0, total_gb: 0, used_gb: 0, path: app.config.STORAGE_BACKEND };
   }
 }
 
-
 /** `GET /api/storage/status`, `POST /api/storage/cleanup` — scoped to the key's client. */
 const storage: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/api/storage/status', { schema: { tags: ['storage'], response: { 200: StorageStatusReply, ...ErrorReplies } } }, async (req) => {
-    const t = tenantOf(req);
-    const [disk, stats, daily] = await Promise.all([
-      diskInfo(app),
-      app.svc.repo.artifactStats(t.clientId),
-      app.svc.repo.dailyCounters(t.clientId, 1),
-    ]);
-    const low = disk.available && (disk.free_gb < 1 || disk.free_gb / Math.max(disk.total_gb, 0.001) < 0.05);
-    return {
-      status: low ? 'low_space' : 'healthy',
-      disk_info: disk,
-      temp_files: { tracked: stats.count, existing: stats.count, total_size_mb: round2(stats.totalBytes / 1048576) },
-      artifacts: { count: stats.count, total_bytes: stats.totalBytes },
-      daily,
-    };
-  });
+  app.get(
+    '/api/storage/status',
+    { schema: { tags: ['storage'], response: { 200: StorageStatusReply, ...ErrorReplies } } },
+    async (req) => {
+      const t = tenantOf(req);
+      const [disk, stats, daily] = await Promise.all([
+        diskInfo(app),
+        app.svc.repo.artifactStats(t.clientId),
+        app.svc.repo.dailyCounters(t.clientId, 1),
+      ]);
+      const low = disk.available && (disk.free_gb < 1 || disk.free_gb / Math.max(disk.total_gb, 0.001) < 0.05);
+      return {
+        status: low ? 'low_space' : 'healthy',
+        disk_info: disk,
+        temp_files: { tracked: stats.count, existing: stats.count, total_size_mb: round2(stats.totalBytes / 1048576) },
+        artifacts: { count: stats.count, total_bytes: stats.totalBytes },
+        daily,
+      };
+    },
+  );
 
   app.post(
     '/api/storage/cleanup',
-    { schema: { tags: ['storage'], body: CleanupBody, response: { 200: CleanupReply, 202: JobAccepted, ...ErrorReplies } } },
+    {
+      schema: {
+        tags: ['storage'],
+        body: CleanupBody,
+        response: { 200: CleanupReply, 202: JobAccepted, ...ErrorReplies },
+      },
+    },
     async (req, reply) => {
       const t = tenantOf(req);
       const body = req.body ?? {};

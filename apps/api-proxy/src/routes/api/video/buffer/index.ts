@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BufferBatchBody, BufferBatchReply, BufferFrameBody, BufferFrameReply, ErrorReplies } from '@vigint/contracts';
 import { DEFAULT_SOURCE } from '@vigint/queue';
+import { oneFrameBodyLimit } from '../../../../config';
 import { tenantOf } from '../../../../plugins/app/auth';
 import { readOneFrame } from '../../../../services/frame-intake';
 import { jsonBody } from '../../../../services/json-or-multipart';
@@ -12,6 +13,7 @@ const buffer: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/video/buffer',
     {
+      bodyLimit: oneFrameBodyLimit(app.config),
       schema: {
         tags: ['buffer'],
         body: jsonBody(BufferFrameBody),

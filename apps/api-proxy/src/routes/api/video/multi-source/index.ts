@@ -11,6 +11,7 @@ import {
   type AnalysisResult,
 } from '@vigint/contracts';
 import { DEFAULT_SOURCE } from '@vigint/queue';
+import { oneFrameBodyLimit } from '../../../../config';
 import { tenantOf } from '../../../../plugins/app/auth';
 import { addUsage, analysisUsage } from '../../../../plugins/app/usage';
 import { FROM_BUFFER, readOneFrame } from '../../../../services/frame-intake';
@@ -23,6 +24,7 @@ const multiSource: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/video/multi-source/buffer',
     {
+      bodyLimit: oneFrameBodyLimit(app.config),
       schema: {
         tags: ['multi-source'],
         body: jsonBody(MultiSourceBufferBody),
