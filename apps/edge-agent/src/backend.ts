@@ -40,6 +40,8 @@ export interface Incident {
   /** Privacy masks of the camera, for backends that must re-mask anything they derive from the clip. */
   masks: Polygon[];
   language: AlertLanguage;
+  /** Set when the clip could not be made: the alert goes without it (with the snapshot) and says so. */
+  clipError?: string;
 }
 
 export type DeliveryStatus = 'sent' | 'duplicate' | 'suppressed' | 'queued' | 'failed';
@@ -60,7 +62,10 @@ export interface CameraNotice {
   kind: 'camera_offline' | 'camera_online';
   cameraId: string;
   cameraName: string;
+  /** When the notice is raised (the alert time). */
   at: Date;
+  /** When the outage began (the last frame before it); absent for notices from older callers. */
+  outageStartedAt?: Date;
   /** Seconds without frames (offline) or the outage length (online). */
   seconds: number;
   idempotencyKey: string;
@@ -71,10 +76,20 @@ export interface IncidentBackend {
   /** Short human description for the start-up line, e.g. "local (offline analyzer, .eml → ./outbox)". */
   describe(): string;
   analyze(req: AnalyzeRequest): Promise<AnalysisResult>;
-  /** Sends one alert for `incident` with `clipFile` (an mp4 cut from the segments; the backend may compress it). */
-  deliver(incident: Incident, clipFile: string): Promise<DeliveryResult>;
+  /**
+   * Sends one alert for `incident` with `clipFile` (an mp4 cut from the segments; the backend may compress it).
+   * `clipFile` is undefined when the clip could not be made (`incident.clipError` says why): send anyway.
+   */
+  deliver(incident: Incident, clipFile: string | undefined): Promise<DeliveryResult>;
   /** Camera offline / back online alerts. */
   notify(notice: CameraNotice): Promise<DeliveryResult>;
   /** Waits for pending deliveries (remote outbox replay may keep some queued) and releases connections. */
   close(): Promise<void>;
+}
+
+/** Until the templates show it on their own: the e-mail says why the clip is missing. */
+export function withClipError(detail: string | undefined, clipError: string | undefined): string | undefined {
+  if (!clipError) return detail;
+  const note = `No video clip: ${clipError}. The snapshot shows the event.`;
+  return detail ? `${detail}\n\n${note}` : note;
 }

@@ -1,12 +1,23 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { CameraState } from '@vigint/contracts';
-import { CAPTURE_SEGMENT_LIST, captureArgs, type CapturePlan, type RtspTransport } from '@vigint/ffmpeg';
+import {
+  captureArgs,
+  chooseRecordingPath,
+  isSourceUnreadable,
+  redactCredentials,
+  SourceUnreadableError,
+  type CapturePlan,
+  type RecordingPath,
+  type RtspTransport,
+  type SourceInfo,
+  type SourceInputPlan,
+} from '@vigint/ffmpeg';
 import type { Logger } from '@vigint/logger';
-import { redactUrl } from '@vigint/logger';
+import { CameraWatchdog } from './camera-watchdog';
 import type { CameraConfig } from './config';
-import { SegmentIndex, type Segment } from './segment-index';
+import { RecordMaintainer } from './record-maintainer';
+import type { Segment, SegmentIndex } from './segment-index';
 
 /** What CameraCapture needs from FfmpegAdapter (structural, so tests can pass the real adapter or a stub). */
 export interface FfmpegSpawner {
@@ -14,6 +25,8 @@ export interface FfmpegSpawner {
     args: string[],
     options?: { signal?: AbortSignal },
   ): { stdout: Readable; stderrTail(): string; exited: Promise<number | null>; stop(graceMs?: number): Promise<void> };
+  /** ffprobe of the source; without it (test stubs) the recording is a plain video stream copy. */
+  probeSource?(plan: SourceInputPlan, options?: { timeoutMs?: number }): Promise<SourceInfo>;
 }
 
 export interface CaptureOptions {
@@ -35,42 +48,54 @@ export interface CaptureOptions {
   fast: boolean;
   /** The camera's temp dir (segments, snapshots); removed by `cleanup()`. */
   dir: string;
+  /** Clock for the watchdog (tests); default Date.now. */
+  now?: () => number;
+}
+
+export interface NoticeDetail {
+  /** When the outage began (the last frame before it); the notice's own time is when it is raised. */
+  outageStartedAt: Date;
 }
 
 export interface CaptureHandlers {
   /** One small grayscale frame; `t` = seconds on the camera's timeline. Awaited: a slow handler slows reading. */
   onFrame(frame: Uint8Array, t: number): void | Promise<void>;
   onState?(state: CameraState, detail: { attempt: number; transport?: RtspTransport; reason?: string }): void;
-  onNotice?(kind: 'camera_offline' | 'camera_online', seconds: number): void;
+  onNotice?(kind: 'camera_offline' | 'camera_online', seconds: number, detail: NoticeDetail): void;
 }
 
-interface Run {
-  dir: string;
-  offset: number;
+/** What the status line shows about how the camera is recorded. */
+export interface RecordingStatus {
+  path: 'copy' | 'transcode';
+  reason: string;
 }
 
 /**
- * One ffmpeg per camera (capture.presets.ts): raw gray frames on stdout for the motion gate, stream-copied
- * segments and 1 fps JPEG snapshots on disk. A watchdog restarts a camera that stalls, with exponential
- * backoff; RTSP tries TCP first and falls back to UDP when TCP gives nothing (some servers only speak UDP).
+ * One ffmpeg per camera (capture.presets.ts): raw gray frames on stdout for the motion gate, recorded
+ * segments and 1 fps JPEG snapshots on disk (kept by the RecordMaintainer). The source is probed first and
+ * the recording path chosen from it (stream copy where MPEG-TS takes the codec, a light transcode where not).
+ * A watchdog restarts a camera that stalls, with exponential backoff; RTSP tries TCP first and falls back
+ * to UDP when TCP gives nothing (some servers only speak UDP).
  */
 export class CameraCapture {
   readonly width: number;
   readonly height: number;
-  readonly segments = new SegmentIndex();
+  readonly record: RecordMaintainer;
   state: CameraState = CameraState.Connecting;
   framesRead = 0;
   restarts = 0;
+  /** How the camera is recorded, once probed (status line, log). */
+  recording: RecordingStatus | undefined;
+  /** Why the camera failed for good (state Failed): one line naming the source and the reason. */
+  failure: SourceUnreadableError | undefined;
   private readonly log: Logger;
-  private readonly snapshotFps: number;
-  private readonly runs: Run[] = [];
+  private readonly watchdog: CameraWatchdog;
   private proc: ReturnType<FfmpegSpawner['spawn']> | undefined;
   private stopping = false;
-  private lastFrameAt = Date.now();
   private lastT = 0;
-  private offlineAlerted = false;
   private transportIndex = 0;
   private stallReason: string | undefined;
+  private readonly clock: () => number;
 
   constructor(
     readonly camera: CameraConfig,
@@ -81,12 +106,34 @@ export class CameraCapture {
     this.log = log.child({ module: 'camera-capture', cameraId: camera.id });
     this.width = opts.detectWidth ?? 160;
     this.height = opts.detectHeight ?? 90;
-    this.snapshotFps = opts.snapshotFps ?? 1;
+    this.clock = opts.now ?? Date.now;
+    this.record = new RecordMaintainer({
+      dir: opts.dir,
+      retainSeconds: opts.retainSeconds,
+      snapshotFps: opts.snapshotFps ?? 1,
+    });
+    this.watchdog = new CameraWatchdog(
+      {
+        watchdogSeconds: opts.watchdogSeconds,
+        connectTimeoutSeconds: opts.connectTimeoutSeconds,
+        offlineAlertSeconds: opts.offlineAlertSeconds,
+      },
+      this.clock,
+    );
+  }
+
+  /** The recorded segments (clips are cut from them; events hold them against retention). */
+  get segments(): SegmentIndex {
+    return this.record.segments;
   }
 
   private get transports(): RtspTransport[] {
     const t = this.camera.rtspTransport;
     return t === 'auto' ? ['tcp', 'udp'] : [t];
+  }
+
+  private get shownSource(): string {
+    return redactCredentials(this.camera.source);
   }
 
   /** Logs and reports a state even when it is the initial one. */
@@ -119,7 +166,7 @@ export class CameraCapture {
     await mkdir(this.opts.dir, { recursive: true });
     let attempt = 0;
     let failures = 0;
-    const watchdog = setInterval(() => this.checkWatchdog(handlers), 500);
+    const tick = setInterval(() => this.checkWatchdog(handlers), 500);
     try {
       while (!this.stopping) {
         attempt++;
@@ -127,23 +174,35 @@ export class CameraCapture {
           this.camera.kind === 'rtsp' ? this.transports[this.transportIndex % this.transports.length] : undefined;
         if (attempt === 1) this.announce(CameraState.Connecting, handlers, { attempt, transport });
         else this.log.info({ attempt, transport }, 'camera reconnecting');
+        this.watchdog.attemptStarted();
         const framesBefore = this.framesRead;
-        const { code, tail } = await this.runOnce(handlers, transport);
-        const gotFrames = this.framesRead > framesBefore;
-        if (this.stopping) break;
-        if (this.camera.kind === 'file' && !this.camera.loop && code === 0 && gotFrames) {
-          this.setState(CameraState.Ended, handlers, { attempt });
-          return CameraState.Ended;
+        let reason: string;
+        const recording = await this.probe(transport);
+        if (recording instanceof SourceUnreadableError) {
+          reason = recording.reason;
+          // A file that cannot be read will not get better by retrying; a camera may come back.
+          if (this.camera.kind === 'file') return this.fail(recording, handlers, attempt);
+        } else {
+          const { code, tail } = await this.runOnce(handlers, transport, recording);
+          const gotFrames = this.framesRead > framesBefore;
+          if (this.stopping) break;
+          if (this.camera.kind === 'file' && !this.camera.loop && code === 0 && gotFrames) {
+            this.setState(CameraState.Ended, handlers, { attempt });
+            return CameraState.Ended;
+          }
+          reason =
+            this.stallReason ??
+            (code === 0 ? 'source ended' : `ffmpeg exited with ${code}: ${redactCredentials(lastLine(tail))}`);
+          if (this.camera.kind === 'file' && !gotFrames && attempt === 1) {
+            return this.fail(
+              new SourceUnreadableError(this.camera.source, `ffmpeg gave no frame (${reason})`),
+              handlers,
+              attempt,
+            );
+          }
         }
-        const reason =
-          this.stallReason ?? (code === 0 ? 'source ended' : `ffmpeg exited with ${code}: ${lastLine(tail)}`);
         this.stallReason = undefined;
-        if (this.camera.kind === 'file' && !gotFrames && attempt === 1) {
-          // A file that gives no frame at all will not get better by retrying.
-          this.log.error({ reason }, 'camera failed');
-          this.setState(CameraState.Failed, handlers, { attempt, reason });
-          return CameraState.Failed;
-        }
+        const gotFrames = this.framesRead > framesBefore;
         failures = gotFrames ? 1 : failures + 1;
         // TCP gave nothing: try the next transport (UDP) before backing off.
         if (!gotFrames && this.camera.kind === 'rtsp') this.transportIndex++;
@@ -158,8 +217,54 @@ export class CameraCapture {
       }
       return this.state;
     } finally {
-      clearInterval(watchdog);
+      clearInterval(tick);
     }
+  }
+
+  private fail(err: SourceUnreadableError, handlers: CaptureHandlers, attempt: number): CameraState {
+    this.failure = err;
+    // One line naming the source and the reason: never a bare ffmpeg message.
+    this.log.error({ source: err.source, reason: err.reason }, err.message);
+    this.setState(CameraState.Failed, handlers, { attempt, reason: err.reason });
+    return CameraState.Failed;
+  }
+
+  /** Probes the source and picks the recording path; an unreadable source comes back as the error. */
+  private async probe(
+    transport: RtspTransport | undefined,
+  ): Promise<RecordingPath | undefined | SourceUnreadableError> {
+    if (!this.ffmpeg.probeSource) return undefined;
+    let info: SourceInfo;
+    try {
+      info = await this.ffmpeg.probeSource(
+        {
+          source: this.camera.source,
+          kind: this.camera.kind,
+          rtspTransport: transport,
+          ioTimeoutSeconds: Math.max(5, this.opts.watchdogSeconds),
+        },
+        { timeoutMs: Math.max(10, this.opts.connectTimeoutSeconds ?? 15) * 1000 },
+      );
+    } catch (err) {
+      if (isSourceUnreadable(err)) return err;
+      throw err;
+    }
+    const path = chooseRecordingPath(info, { audio: this.camera.record.audio ?? false });
+    const status: RecordingStatus = { path: path.video, reason: path.reason };
+    if (this.recording?.reason !== status.reason) {
+      this.log.info(
+        {
+          recordingPath: status.path,
+          reason: status.reason,
+          codec: info.video.codec,
+          container: info.formatName,
+          audio: info.audio?.codec,
+        },
+        'recording path',
+      );
+    }
+    this.recording = status;
+    return path;
   }
 
   private sleepTimer: NodeJS.Timeout | undefined;
@@ -172,42 +277,36 @@ export class CameraCapture {
   }
 
   private checkWatchdog(handlers: CaptureHandlers): void {
-    const silentMs = Date.now() - this.lastFrameAt;
-    // Opening a stream (RTSP setup, ffmpeg probing the codec) takes seconds: a longer limit before the first frame.
-    const limitS =
-      this.state === CameraState.Live
-        ? this.opts.watchdogSeconds
-        : Math.max(this.opts.watchdogSeconds, this.opts.connectTimeoutSeconds ?? 15);
-    if (this.proc && !this.stopping && silentMs > limitS * 1000) {
-      this.stallReason = `no frame for ${Math.round(silentMs / 1000)} s`;
-      this.log.warn({ silentMs }, 'camera watchdog: no frames, restarting');
+    const verdict = this.watchdog.check({
+      live: this.state === CameraState.Live,
+      running: this.proc !== undefined && !this.stopping,
+      ended: this.state === CameraState.Ended || this.state === CameraState.Failed,
+    });
+    if (verdict.restart && this.proc) {
+      this.stallReason = verdict.restart;
+      this.log.warn({ reason: verdict.restart }, 'camera watchdog: no frames, restarting');
       const p = this.proc;
       this.proc = undefined;
       void p.stop(2000);
     }
-    // Before the first frame ever, a slow first connection is not an outage yet.
-    const offlineS =
-      this.framesRead > 0
-        ? this.opts.offlineAlertSeconds
-        : Math.max(this.opts.offlineAlertSeconds, this.opts.connectTimeoutSeconds ?? 15);
-    if (!this.offlineAlerted && this.state !== CameraState.Ended && silentMs > offlineS * 1000) {
-      this.offlineAlerted = true;
-      this.log.warn({ seconds: Math.round(silentMs / 1000) }, 'camera offline');
-      handlers.onNotice?.('camera_offline', Math.round(silentMs / 1000));
+    if (verdict.notice) {
+      const since = new Date(verdict.notice.outageStartedAt);
+      this.log.warn({ seconds: verdict.notice.seconds, outageStartedAt: since.toISOString() }, 'camera offline');
+      handlers.onNotice?.('camera_offline', verdict.notice.seconds, { outageStartedAt: since });
     }
   }
 
   private async runOnce(
     handlers: CaptureHandlers,
     transport: RtspTransport | undefined,
+    recording: RecordingPath | undefined,
   ): Promise<{ code: number | null; tail: string }> {
-    const runDir = join(this.opts.dir, `run-${this.runs.length}`);
-    await mkdir(runDir, { recursive: true });
     // Times of this run start where the last one stopped; in real time the outage is added.
     const offset =
-      this.runs.length === 0 ? 0 : this.lastT + (this.opts.fast ? 0 : (Date.now() - this.lastFrameAt) / 1000);
-    const run: Run = { dir: runDir, offset };
-    this.runs.push(run);
+      this.record.runCount === 0
+        ? 0
+        : this.lastT + (this.opts.fast ? 0 : (this.clock() - this.watchdog.lastFrameTime) / 1000);
+    const runDir = await this.record.startRun(offset);
     const plan: CapturePlan = {
       source: this.camera.source,
       kind: this.camera.kind,
@@ -220,13 +319,10 @@ export class CameraCapture {
       detectHeight: this.height,
       segmentSeconds: this.opts.segmentSeconds,
       dir: runDir,
-      snapshotFps: this.snapshotFps,
+      snapshotFps: this.opts.snapshotFps ?? 1,
+      recording,
     };
-    this.log.debug(
-      { source: this.camera.kind === 'rtsp' ? redactUrl(this.camera.source) : this.camera.source, transport },
-      'capture start',
-    );
-    this.lastFrameAt = Date.now();
+    this.log.debug({ source: this.shownSource, transport }, 'capture start');
     const proc = this.ffmpeg.spawn(captureArgs(plan));
     this.proc = proc;
     const frameSize = this.width * this.height;
@@ -243,12 +339,12 @@ export class CameraCapture {
           index++;
           this.framesRead++;
           this.lastT = t;
-          this.lastFrameAt = Date.now();
+          const online = this.watchdog.frame();
           if (this.state !== CameraState.Live)
-            this.setState(CameraState.Live, handlers, { attempt: this.runs.length, transport });
-          if (this.offlineAlerted) {
-            this.offlineAlerted = false;
-            handlers.onNotice?.('camera_online', 0);
+            this.setState(CameraState.Live, handlers, { attempt: this.record.runCount, transport });
+          if (online) {
+            this.log.info({ seconds: online.seconds }, 'camera online');
+            handlers.onNotice?.('camera_online', online.seconds, { outageStartedAt: new Date(online.outageStartedAt) });
           }
           if (t - lastRefresh >= 1) {
             lastRefresh = t;
@@ -268,29 +364,7 @@ export class CameraCapture {
 
   /** Picks up completed segments and deletes what is older than the retention window. */
   async refreshSegments(): Promise<void> {
-    for (const run of this.runs) {
-      await this.segments.refresh(run.dir, join(run.dir, CAPTURE_SEGMENT_LIST), run.offset);
-    }
-    await this.segments.prune(this.lastT - this.opts.retainSeconds);
-    await this.pruneSnapshots(this.lastT - this.opts.retainSeconds);
-  }
-
-  private snapshotPruneBefore = 0;
-  private async pruneSnapshots(before: number): Promise<void> {
-    if (before - this.snapshotPruneBefore < 5) return;
-    this.snapshotPruneBefore = before;
-    for (const run of this.runs) {
-      let names: string[];
-      try {
-        names = await readdir(run.dir);
-      } catch {
-        continue;
-      }
-      for (const n of names) {
-        const m = /^snap-(\d+)\.jpg$/.exec(n);
-        if (m && run.offset + Number(m[1]) / this.snapshotFps < before - 1) await rm(join(run.dir, n), { force: true });
-      }
-    }
+    await this.record.refresh(this.lastT);
   }
 
   /** Time of the last frame read (seconds on the camera's timeline). */
@@ -298,44 +372,17 @@ export class CameraCapture {
     return this.lastT;
   }
 
-  /**
-   * The full-size JPEG nearest before `t` (complete files only: ffmpeg may still be writing the newest).
-   * Undefined when none is on disk yet.
-   */
-  async snapshotAt(t: number): Promise<Buffer | undefined> {
-    for (let r = this.runs.length - 1; r >= 0; r--) {
-      const run = this.runs[r]!;
-      if (t < run.offset) continue;
-      let i = Math.floor((t - run.offset) * this.snapshotFps + 1e-6);
-      for (let tries = 0; tries < 4 && i >= 0; tries++, i--) {
-        const file = join(run.dir, `snap-${String(i).padStart(6, '0')}.jpg`);
-        try {
-          const buf = await readFile(file);
-          // A JPEG ends with EOI (FF D9); a shorter file is still being written.
-          if (buf.length > 4 && buf[buf.length - 2] === 0xff && buf[buf.length - 1] === 0xd9) return buf;
-        } catch {
-          // not written yet or already pruned: try the one before
-        }
-      }
-    }
-    return undefined;
+  snapshotAt(t: number): Promise<Buffer | undefined> {
+    return this.record.snapshotAt(t);
   }
 
   /** Snapshots every `step` seconds in [from, to], oldest first. */
-  async snapshotsBetween(from: number, to: number, max: number): Promise<Buffer[]> {
-    const step = Math.max(1 / this.snapshotFps, (to - from) / Math.max(1, max - 1));
-    const out: Buffer[] = [];
-    let last: Buffer | undefined;
-    for (let t = Math.max(0, from); t <= to + 1e-6 && out.length < max; t += step) {
-      const s = await this.snapshotAt(t);
-      if (s && s !== last && !(last && s.equals(last))) out.push(s);
-      last = s;
-    }
-    return out;
+  snapshotsBetween(from: number, to: number, max: number): Promise<Buffer[]> {
+    return this.record.snapshotsBetween(from, to, max);
   }
 
   segmentsBetween(from: number, to: number): Segment[] {
-    return this.segments.between(from, to);
+    return this.record.segmentsBetween(from, to);
   }
 
   async stop(): Promise<void> {
@@ -349,7 +396,7 @@ export class CameraCapture {
 
   /** Removes the camera's temp dir (segments, snapshots). */
   async cleanup(): Promise<void> {
-    await rm(this.opts.dir, { recursive: true, force: true });
+    await this.record.cleanup();
   }
 }
 

@@ -8,6 +8,7 @@ import type { ImageAdapter } from '@vigint/image';
 import type { Logger } from '@vigint/logger';
 import { createMailer, type MailTransport } from '@vigint/mailer';
 import type { AnalyzeRequest, CameraNotice, DeliveryResult, Incident, IncidentBackend } from './backend';
+import { withClipError } from './backend';
 import type { AgentConfig } from './config';
 
 export interface LocalBackendOptions {
@@ -54,14 +55,14 @@ export class LocalBackend implements IncidentBackend {
     });
   }
 
-  async deliver(incident: Incident, clipFile: string): Promise<DeliveryResult> {
+  async deliver(incident: Incident, clipFile: string | undefined): Promise<DeliveryResult> {
     const temp: string[] = [];
     try {
       // Masks were applied by the pipeline (clip and snapshot) before this call.
       let clip = clipFile;
       const budget = this.o.clips.emailBudgetBytes(this.o.maxAttachmentBytes);
-      const size = (await stat(clip)).size;
-      if (size > budget) {
+      const size = clip ? (await stat(clip)).size : 0;
+      if (clip && clipFile && size > budget) {
         const small = `${clipFile}.small.mp4`;
         const r = await this.o.clips.compressToSize(clip, small, { maxSizeBytes: budget });
         this.log.info({ from: r.originalSize, to: r.compressedSize, passes: r.passes }, 'clip compressed for e-mail');
@@ -78,13 +79,13 @@ export class LocalBackend implements IncidentBackend {
         riskLevel: incident.riskLevel,
         incidentType: a.incident_type,
         analysis: a.analysis || a.description,
-        detailedAnalysis: a.detailed_analysis,
+        detailedAnalysis: withClipError(a.detailed_analysis, incident.clipError),
         language: incident.language,
         occurredAt: incident.startedAt,
         frames,
-        clip: { path: clip, filename: `${incident.idempotencyKey}.mp4`, contentType: 'video/mp4' },
+        clip: clip ? { path: clip, filename: `${incident.idempotencyKey}.mp4`, contentType: 'video/mp4' } : undefined,
       });
-      const clipBytes = (await stat(clip)).size;
+      const clipBytes = clip ? (await stat(clip)).size : undefined;
       const where = (id?: string) => (this.o.mailer.kind === 'outbox' ? (id ?? '') : `smtp:${this.o.to}`);
       switch (outcome.status) {
         case AlertStatus.Delivered:
@@ -112,7 +113,7 @@ export class LocalBackend implements IncidentBackend {
       ? `[Vigint] Camera offline: ${notice.cameraName}`
       : `[Vigint] Camera back online: ${notice.cameraName}`;
     const text = offline
-      ? `Camera "${notice.cameraName}" has sent no picture for ${notice.seconds} s (since about ${notice.at.toISOString()}). The agent keeps trying to reconnect.`
+      ? `Camera "${notice.cameraName}" has sent no picture for ${notice.seconds} s (since about ${(notice.outageStartedAt ?? notice.at).toISOString()}). The agent keeps trying to reconnect.`
       : `Camera "${notice.cameraName}" is sending pictures again (${notice.at.toISOString()}).`;
     const res = await this.o.mailer.send({
       from: this.o.from,

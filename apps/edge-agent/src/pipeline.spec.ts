@@ -3,11 +3,13 @@ import {
   AlertLanguage,
   AnalysisStage,
   CameraState,
+  ErrorCode,
   IncidentType,
   MotionSettings,
   RiskLevel,
   type AnalysisResult,
 } from '@vigint/contracts';
+import type { VideoInfo } from '@vigint/ffmpeg';
 import { silentLogger } from '@vigint/logger';
 import { Value } from '@sinclair/typebox/value';
 import type { AnalyzeRequest, Incident, IncidentBackend } from './backend';
@@ -58,7 +60,7 @@ function result(risk: RiskLevel): AnalysisResult {
   };
 }
 
-function setup(risk: RiskLevel) {
+function setup(risk: RiskLevel, options: { clipFails?: boolean } = {}) {
   const camera: CameraConfig = {
     id: 'cam',
     name: 'Cam',
@@ -95,7 +97,7 @@ function setup(risk: RiskLevel) {
     refreshSegments: async () => undefined,
   };
   const analyzed: AnalyzeRequest[] = [];
-  const delivered: Array<{ incident: Incident; clip: string }> = [];
+  const delivered: Array<{ incident: Incident; clip: string | undefined }> = [];
   const cuts: Array<{ files: string[]; startTime: number; endTime: number }> = [];
   const backend: IncidentBackend = {
     mode: 'local',
@@ -112,8 +114,15 @@ function setup(risk: RiskLevel) {
     close: async () => undefined,
   };
   const clips: ClipCutter = {
-    cutFromSegments: async (files, range) => {
-      cuts.push({ files, ...range });
+    cutClip: async (plan, file) => {
+      cuts.push({ files: plan.segmentFiles, startTime: plan.startTime, endTime: plan.endTime });
+      if (options.clipFails)
+        return {
+          ok: false,
+          clipError: 'the clip could not be made: the recording is unreadable',
+          code: ErrorCode.InvalidVideo,
+        };
+      return { ok: true, file, info: {} as VideoInfo, method: 'copy', reason: 'test', earlyStartSeconds: 0 };
     },
   };
   const pipeline = new CameraPipeline(
@@ -188,5 +197,21 @@ describe('CameraPipeline', () => {
     await high.pipeline.finish();
     expect(high.analyzed).toHaveLength(1);
     expect(high.delivered).toHaveLength(1);
+  });
+
+  it('still alerts, with the snapshot and the reason, when the clip cannot be made', async () => {
+    const t = setup(RiskLevel.High, { clipFails: true });
+    await t.feed(20, false);
+    await t.feed(4, true);
+    await t.feed(10, false);
+    await t.pipeline.finish();
+    expect(t.delivered).toHaveLength(1);
+    expect(t.delivered[0]!.clip).toBeUndefined();
+    expect(t.delivered[0]!.incident.snapshot).toBeDefined();
+    expect(t.delivered[0]!.incident.clipError).toMatch(/clip could not be made/);
+    expect(t.pipeline.stats.alerts[0]).toMatchObject({
+      status: 'sent',
+      detail: expect.stringMatching(/clip could not/),
+    });
   });
 });

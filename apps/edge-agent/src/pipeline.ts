@@ -4,23 +4,28 @@ import {
   AnalysisStage,
   BufferType,
   CameraState,
+  ErrorCode,
   riskAtLeast,
   type AnalysisResult,
   type Polygon,
 } from '@vigint/contracts';
+import {
+  clipBounds,
+  planClip,
+  type ClipCutOptions,
+  type ClipOutcome,
+  type ClipPlan,
+  type ClipWindow,
+} from '@vigint/clip';
 import type { Logger } from '@vigint/logger';
 import { MotionGate } from '@vigint/motion';
 import type { CameraNotice, DeliveryResult, Incident, IncidentBackend } from './backend';
 import type { CameraCapture } from './camera-capture';
 import type { CameraConfig } from './config';
 
-/** Cuts a clip out of recorded segments by stream copy (ClipService.cutFromSegments). */
+/** Makes the e-mail clip out of recorded segments (ClipService.cutClip); a failure is a value, never thrown. */
 export interface ClipCutter {
-  cutFromSegments(
-    segmentFiles: string[],
-    range: { startTime: number; endTime: number },
-    outFile: string,
-  ): Promise<unknown>;
+  cutClip(plan: ClipPlan, outFile: string, options?: ClipCutOptions): Promise<ClipOutcome>;
 }
 
 /** Blacks out privacy masks in what leaves the agent besides the AI frames: the clip and the snapshot. */
@@ -126,7 +131,7 @@ export class CameraPipeline {
   async run(): Promise<CameraState> {
     const state = await this.capture.run({
       onFrame: (frame, t) => this.onFrame(frame, t),
-      onNotice: (kind, seconds) => this.track(this.notify(kind, seconds)),
+      onNotice: (kind, seconds, detail) => this.track(this.notify(kind, seconds, detail?.outageStartedAt)),
       onState: (s) => {
         // A new connection may show another picture (PTZ preset, day/night): learn the background again.
         if (s === CameraState.Reconnecting) this.gate.reset();
@@ -242,8 +247,15 @@ export class CameraPipeline {
     const ev = this.event!;
     this.event = undefined;
     this.cooldownUntil = t + this.camera.cooldownSeconds;
-    const from = Math.max(0, ev.start - this.camera.record.pre_capture);
-    const to = Math.min(ev.lastMotion + this.camera.record.post_capture, Math.max(t, ev.lastMotion));
+    // planClip (libs/core/clip) is the one place that turns this into the clip's range and segments.
+    const window: Omit<ClipWindow, 'segments'> = {
+      eventStart: ev.start,
+      eventEnd: ev.lastMotion,
+      preCapture: this.camera.record.pre_capture,
+      postCapture: this.camera.record.post_capture,
+      maxEnd: Math.max(t, ev.lastMotion),
+    };
+    const { to } = clipBounds(window);
     const startedAt = new Date(this.startedAtMs + ev.start * 1000);
     const incident: Incident = {
       idempotencyKey: `${this.camera.id}-${startedAt.getTime()}`,
@@ -258,11 +270,15 @@ export class CameraPipeline {
       masks: this.camera.motion.mask,
       language: this.camera.language,
     };
-    this.track(this.deliver(incident, from, to, ev));
+    this.track(this.deliver(incident, window, ev));
   }
 
-  /** Waits for the segments covering the clip, cuts it, delivers it. */
-  private async deliver(incident: Incident, from: number, to: number, ev: OpenEvent): Promise<void> {
+  /**
+   * Waits for the segments covering the clip, cuts it, delivers it. A clip that cannot be made does not stop
+   * the alert: it goes with the snapshot and says why the clip is missing (`incident.clipError`).
+   */
+  private async deliver(incident: Incident, window: Omit<ClipWindow, 'segments'>, ev: OpenEvent): Promise<void> {
+    const { from, to } = clipBounds(window);
     const record: AlertRecord = {
       kind: 'incident',
       cameraId: this.camera.id,
@@ -276,28 +292,33 @@ export class CameraPipeline {
     const clipFile = join(this.opts.workDir, `clip-${incident.idempotencyKey}.mp4`);
     try {
       await this.waitForSegments(to);
-      const segs = this.capture.segmentsBetween(from, to);
-      if (segs.length === 0) throw new Error('no recorded segment covers the event');
-      const base = segs[0]!.start;
+      const plan = planClip({ ...window, segments: this.capture.segmentsBetween(from, to) });
       await mkdir(this.opts.workDir, { recursive: true });
-      await this.clips.cutFromSegments(
-        segs.map((s) => s.file),
-        { startTime: Math.max(0, from - base), endTime: to - base },
-        clipFile,
-      );
-      let sendFile = clipFile;
+      const clip: ClipOutcome = plan
+        ? await this.clips.cutClip(plan, clipFile, { audio: this.camera.record.audio ?? false })
+        : { ok: false, clipError: 'no recording covers the event', code: ErrorCode.NotFound };
+      let sendFile: string | undefined = clip.ok ? clip.file : undefined;
+      if (!clip.ok) {
+        incident.clipError = clip.clipError;
+        record.detail = clip.clipError;
+        this.log.error({ key: incident.idempotencyKey, clipError: clip.clipError }, 'clip failed: alerting without it');
+      }
       const masks = this.camera.motion.mask;
       if (masks.length > 0) {
         if (!this.opts.privacy) throw new Error('camera has privacy masks but no masker is configured');
         // Both backends get a masked clip and snapshot: nothing unmasked leaves the agent.
-        sendFile = await this.opts.privacy.maskClip(clipFile, masks, `${clipFile}.masked.mp4`);
+        if (sendFile) sendFile = await this.opts.privacy.maskClip(sendFile, masks, `${clipFile}.masked.mp4`);
         if (incident.snapshot) incident.snapshot = await this.opts.privacy.maskImage(incident.snapshot, masks);
       }
       if (!this.camera.alertEnabled) {
         Object.assign(record, { status: 'suppressed', destination: '', detail: 'alerts disabled for this camera' });
       } else {
         const res = await this.backend.deliver(incident, sendFile);
-        Object.assign(record, { status: res.status, destination: res.destination, detail: res.detail });
+        Object.assign(record, {
+          status: res.status,
+          destination: res.destination,
+          detail: [res.detail, incident.clipError].filter(Boolean).join('; ') || undefined,
+        });
       }
       // Wall-clock latency means something only in real time (--fast replays faster than the camera).
       if (!this.opts.fast) record.latencyMs = Date.now() - ev.startWall;
@@ -334,13 +355,14 @@ export class CameraPipeline {
     }
   }
 
-  private async notify(kind: CameraNotice['kind'], seconds: number): Promise<void> {
+  private async notify(kind: CameraNotice['kind'], seconds: number, outageStartedAt?: Date): Promise<void> {
     const at = new Date();
     const notice: CameraNotice = {
       kind,
       cameraId: this.camera.id,
       cameraName: this.camera.name,
       at,
+      outageStartedAt,
       seconds,
       idempotencyKey: `${this.camera.id}-${kind}-${at.getTime()}`,
     };

@@ -34,6 +34,8 @@ export type MotionSettings = Static<typeof MotionSettings>;
 export const RecordSettings = Type.Object({
   pre_capture: Type.Number({ minimum: 0, maximum: 60, default: 10 }),
   post_capture: Type.Number({ minimum: 0, maximum: 60, default: 5 }),
+  /** Keep the camera's sound in recordings and clips (off by default: recording sound is regulated in many places). */
+  audio: Type.Optional(Type.Boolean({ default: false })),
 });
 export type RecordSettings = Static<typeof RecordSettings>;
 

@@ -8,6 +8,7 @@ import {
 } from '@vigint/api-client';
 import { BufferType, IncidentType, RiskLevel, type AlertReply, type AnalysisResult } from '@vigint/contracts';
 import type { ImageAdapter } from '@vigint/image';
+import { withClipError } from '../backend';
 import { redactUrl, silentLogger, type Logger } from '@vigint/logger';
 import type {
   AnalyzeRequest,
@@ -143,7 +144,7 @@ export class RemoteBackend implements IncidentBackend {
     }
   }
 
-  async deliver(incident: Incident, clipFile: string): Promise<DeliveryResult> {
+  async deliver(incident: Incident, clipFile: string | undefined): Promise<DeliveryResult> {
     const a = incident.analysis;
     const alert: RemoteAlertPayload['alert'] = {
       analysis: a.analysis || a.description,
@@ -153,7 +154,7 @@ export class RemoteBackend implements IncidentBackend {
       use_server_buffer: false,
       video_filename: `${incident.idempotencyKey}.mp4`,
       frame_count: a.frame_count,
-      detailed_analysis: a.detailed_analysis ?? null,
+      detailed_analysis: withClipError(a.detailed_analysis, incident.clipError) ?? null,
       language: incident.language,
     };
     const outcome = await this.outbox.submit({
@@ -168,7 +169,7 @@ export class RemoteBackend implements IncidentBackend {
   async notify(notice: CameraNotice): Promise<DeliveryResult> {
     const offline = notice.kind === 'camera_offline';
     const text = offline
-      ? `Camera "${notice.cameraName}" has sent no frames for ${Math.round(notice.seconds)} s (since ${notice.at.toISOString()}).`
+      ? `Camera "${notice.cameraName}" has sent no frames for ${Math.round(notice.seconds)} s (since ${(notice.outageStartedAt ?? notice.at).toISOString()}).`
       : `Camera "${notice.cameraName}" is back online after ${Math.round(notice.seconds)} s.`;
     const outcome = await this.outbox.submit({
       idempotencyKey: notice.idempotencyKey,

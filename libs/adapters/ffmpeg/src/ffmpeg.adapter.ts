@@ -6,9 +6,13 @@ import { pipeline } from 'node:stream/promises';
 import { AppError, ErrorCode, isAppError } from '@vigint/contracts';
 import type { Logger } from '@vigint/logger';
 import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-binary';
-import { GLOBAL_ARGS, NO_STDIN_ARGS, probeArgs } from './ffmpeg.presets';
+import { probeSourceArgs, type SourceInputPlan } from './capture.presets';
+import { GLOBAL_ARGS, keyframeTimesArgs, NO_STDIN_ARGS, parseKeyframeTimes, probeArgs } from './ffmpeg.presets';
 import { looksLikeInvalidInput } from './invalid-input';
+import { refusedByAllowList } from './media-allowlist';
 import { parseProbeJson } from './probe-parser';
+import { redactArgs, redactCredentials } from './redact';
+import { describeSourceFailure, parseSourceProbe, SourceUnreadableError, type SourceInfo } from './source-info';
 import { StderrTail } from './stderr-tail';
 import type { VideoInfo } from './video-info';
 
@@ -72,7 +76,7 @@ export class FfmpegAdapter {
   /** Starts a long-running ffmpeg; the caller owns it and must `stop()` it. */
   spawn(args: string[], options: FfmpegSpawnOptions = {}): FfmpegProcess {
     const fullArgs = [...GLOBAL_ARGS, ...NO_STDIN_ARGS, ...args];
-    this.log.debug({ cmd: this.binaries.ffmpeg, args: fullArgs }, 'ffmpeg spawn');
+    this.log.debug({ cmd: this.binaries.ffmpeg, args: redactArgs(fullArgs) }, 'ffmpeg spawn');
     const child = spawn(this.binaries.ffmpeg, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.renice(child);
     const tail = new StderrTail(this.tailBytes);
@@ -93,7 +97,13 @@ export class FfmpegAdapter {
         void exited.then(() => options.signal!.removeEventListener('abort', onAbort));
       }
     }
-    return { pid: child.pid, stdout: child.stdout!, stderrTail: () => tail.toString(), exited, stop };
+    return {
+      pid: child.pid,
+      stdout: child.stdout!,
+      stderrTail: () => redactCredentials(tail.toString()),
+      exited,
+      stop,
+    };
   }
 
   /** ffprobe → VideoInfo. INVALID_VIDEO when the file is not a playable video (image, truncated, garbage). */
@@ -114,6 +124,45 @@ export class FfmpegAdapter {
       invalidCode: ErrorCode.InvalidVideo,
     });
     return parseProbeJson(stdout, sizeBytes, stderr);
+  }
+
+  /** Times (s) of the video keyframes of one of our recordings (segments, a joined clip). */
+  async keyframeTimes(file: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<number[]> {
+    const { stdout } = await this.execCapture(this.binaries.ffprobe, keyframeTimesArgs(file), {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      signal: options.signal,
+      invalidCode: ErrorCode.InvalidVideo,
+    });
+    return parseKeyframeTimes(stdout);
+  }
+
+  /**
+   * ffprobe of a camera source (file or RTSP) with the camera allow-list: what the recording path is chosen
+   * from. Fails with SourceUnreadableError, whose message names the source and the reason in plain words.
+   */
+  async probeSource(
+    plan: SourceInputPlan,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<SourceInfo> {
+    try {
+      const { stdout } = await this.execCapture(this.binaries.ffprobe, probeSourceArgs(plan), {
+        timeoutMs: options.timeoutMs ?? 30_000,
+        signal: options.signal,
+        invalidCode: ErrorCode.InvalidVideo,
+      });
+      return parseSourceProbe(plan.source, stdout);
+    } catch (err) {
+      if (err instanceof SourceUnreadableError) throw err;
+      if (isAppError(err) && (err.details as { reason?: string } | undefined)?.reason === 'timeout') {
+        throw new SourceUnreadableError(plan.source, 'no answer from the source within the probe timeout', {
+          cause: err,
+        });
+      }
+      if (isAppError(err) && err.code === ErrorCode.DependencyUnavailable) throw err;
+      if (isAppError(err) && (err.details as { reason?: string } | undefined)?.reason === 'aborted') throw err;
+      const stderr = isAppError(err) ? ((err.details as { stderr?: string } | undefined)?.stderr ?? '') : '';
+      throw new SourceUnreadableError(plan.source, describeSourceFailure(stderr), { cause: err });
+    }
   }
 
   private renice(child: ChildProcess): void {
@@ -138,7 +187,7 @@ export class FfmpegAdapter {
     const { timeoutMs, signal, stdin } = options;
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const started = Date.now();
-    this.log.debug({ cmd: bin, args }, 'ffmpeg run');
+    this.log.debug({ cmd: bin, args: redactArgs(args) }, 'ffmpeg run');
     return new Promise((resolve, reject) => {
       const child = spawn(bin, args, {
         stdio: [stdin ? 'pipe' : 'ignore', options.discardStdout ? 'ignore' : 'pipe', 'pipe'],
@@ -185,7 +234,7 @@ export class FfmpegAdapter {
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        const stderr = tail.toString();
+        const stderr = redactCredentials(tail.toString());
         const durationMs = Date.now() - started;
         if (failure !== undefined) {
           this.log.warn({ durationMs, stderr }, 'ffmpeg stopped');
@@ -204,15 +253,11 @@ export class FfmpegAdapter {
           const invalid = looksLikeInvalidInput(stderr);
           const errCode = invalid ? ErrorCode.InvalidVideo : (options.invalidCode ?? ErrorCode.MediaProcessingFailed);
           this.log.error({ code, durationMs, stderr }, 'ffmpeg failed');
-          reject(
-            new AppError(
-              errCode,
-              `${invalid ? 'invalid video' : 'ffmpeg failed'} (exit ${code}): ${lastLine(stderr)}`,
-              {
-                details: { exitCode: code, stderr },
-              },
-            ),
-          );
+          const refused = refusedByAllowList(stderr);
+          const message = refused
+            ? refusedMessage(refused)
+            : `${invalid ? 'invalid video' : 'ffmpeg failed'} (exit ${code}): ${lastLine(stderr)}`;
+          reject(new AppError(errCode, message, { details: { exitCode: code, stderr, refused } }));
           return;
         }
         this.log.debug({ durationMs }, 'ffmpeg done');
@@ -222,6 +267,16 @@ export class FfmpegAdapter {
       child.once('close', (code) => finish(code));
     });
   }
+}
+
+/** Why an allow-list refused an input, in words for an API client (a 4xx message). */
+function refusedMessage(refused: { what: 'format' | 'protocol'; name?: string }): string {
+  if (refused.what === 'protocol')
+    return `not an accepted video: it would make ffmpeg open a ${refused.name ?? ''} URL`;
+  const name = refused.name?.split(',')[0];
+  if (name && /^(image2|[a-z0-9]+_pipe|gif|apng)$/.test(name))
+    return `not a video: the file is a still image (${name})`;
+  return `not an accepted video: the file is ${name ? `"${name}"` : 'a format'}, not a video container (playlists, manifests and lists are refused)`;
 }
 
 function isBrokenPipe(err: unknown): boolean {

@@ -1,3 +1,5 @@
+import { allowListArgs, CALLER_MEDIA, callerMediaInputArgs, FRAME_PIPE, SEGMENT_LIST } from './media-allowlist';
+
 /**
  * ffmpeg argument lists as named presets (data, in the manner of Frigate's ffmpeg_presets.py).
  * Services build a plan object and pick a preset; nobody string-builds a command line.
@@ -9,11 +11,15 @@ export const GLOBAL_ARGS: readonly string[] = ['-hide_banner', '-loglevel', 'err
 /** Flags for runs that do not read stdin: keeps ffmpeg from grabbing the terminal or a parent's pipe. */
 export const NO_STDIN_ARGS: readonly string[] = ['-nostdin'];
 
-/** Flags of every ffprobe call: machine-readable JSON of the container and every stream. */
+/**
+ * Flags of every ffprobe call: machine-readable JSON of the container and every stream. The caller-media
+ * allow-list applies: probe() is what the gateway runs on uploads, and our own outputs are all in it.
+ */
 export function probeArgs(file: string, options: { countFrames?: boolean } = {}): string[] {
   return [
     '-v',
     'error',
+    ...allowListArgs(CALLER_MEDIA),
     '-print_format',
     'json',
     '-show_format',
@@ -66,7 +72,7 @@ export const ENCODE_PRESETS: Readonly<Record<EncodeFormat, readonly string[]>> =
 
 /** Reads a stream of JPEG images from stdin at a fixed rate (frame n gets timestamp n/fps). */
 export function imagePipeInputArgs(fps: number): string[] {
-  return ['-f', 'image2pipe', '-c:v', 'mjpeg', '-framerate', String(fps), '-i', 'pipe:0'];
+  return [...allowListArgs(FRAME_PIPE), '-f', 'image2pipe', '-c:v', 'mjpeg', '-framerate', String(fps), '-i', 'pipe:0'];
 }
 
 /**
@@ -138,8 +144,8 @@ export function sizeTargetedH264Args(plan: SizeTargetPlan): string[] {
         ];
   const out = plan.pass === 1 ? ['-f', 'null', '/dev/null'] : ['-movflags', '+faststart', '-f', 'mp4', plan.outFile];
   return [
-    '-i',
-    plan.inFile,
+    // The file to compress is the caller's upload.
+    ...callerMediaInputArgs(plan.inFile),
     '-map',
     '0:v:0',
     ...(plan.pass === 1 || plan.audioBitrate <= 0 ? [] : ['-map', '0:a:0?']),
@@ -165,7 +171,7 @@ export function sizeTargetedH264Args(plan: SizeTargetPlan): string[] {
 
 /** Copies the input untouched except for moving the index to the front. */
 export function remuxFaststartArgs(inFile: string, outFile: string): string[] {
-  return ['-i', inFile, '-map', '0', '-c', 'copy', '-movflags', '+faststart', outFile];
+  return [...callerMediaInputArgs(inFile), '-map', '0', '-c', 'copy', '-movflags', '+faststart', outFile];
 }
 
 /**
@@ -174,6 +180,7 @@ export function remuxFaststartArgs(inFile: string, outFile: string): string[] {
  */
 export function concatCopyArgs(plan: { listFile: string; outFile: string }): string[] {
   return [
+    ...allowListArgs(SEGMENT_LIST),
     '-f',
     'concat',
     '-safe',
@@ -198,7 +205,15 @@ export function concatCopyArgs(plan: { listFile: string; outFile: string }): str
  * only adds pre-roll, and the clip starts on a decodable frame. (The concat demuxer itself does not
  * seek inside its list, hence the join first.)
  */
-export function cutCopyArgs(plan: { inFile: string; startTime: number; endTime: number; outFile: string }): string[] {
+export function cutCopyArgs(plan: {
+  inFile: string;
+  startTime: number;
+  endTime: number;
+  outFile: string;
+  /** Keep the first audio stream (default true); `transcode` makes it AAC (G.711/PCM do not play in MP4 players). */
+  audio?: boolean | 'transcode';
+}): string[] {
+  const audio = plan.audio ?? true;
   return [
     '-ss',
     plan.startTime.toFixed(3),
@@ -208,10 +223,10 @@ export function cutCopyArgs(plan: { inFile: string; startTime: number; endTime: 
     plan.inFile,
     '-map',
     '0:v:0',
-    '-map',
-    '0:a:0?',
-    '-c',
+    ...(audio === false ? ['-an'] : ['-map', '0:a:0?']),
+    '-c:v',
     'copy',
+    ...(audio === 'transcode' ? CLIP_AUDIO_ARGS : audio ? ['-c:a', 'copy'] : []),
     '-avoid_negative_ts',
     'make_zero',
     '-movflags',
@@ -220,4 +235,74 @@ export function cutCopyArgs(plan: { inFile: string; startTime: number; endTime: 
     'mp4',
     plan.outFile,
   ];
+}
+
+/** Audio of a clip attached to an e-mail: AAC, what every phone and web mail plays in MP4. */
+export const CLIP_AUDIO_ARGS: readonly string[] = ['-c:a', 'aac', '-b:a', '96k'];
+
+/**
+ * Re-encodes [startTime, endTime] of one file into the e-mail format (H.264 yuv420p + AAC in faststart
+ * MP4). Input seeking while transcoding decodes from the keyframe before `startTime` and drops frames up to
+ * it, so the clip starts on time whatever the keyframe spacing (long-GOP cameras), and H.265 becomes H.264.
+ */
+export function cutTranscodeArgs(plan: {
+  inFile: string;
+  startTime: number;
+  endTime: number;
+  outFile: string;
+  audio: boolean;
+}): string[] {
+  return [
+    '-ss',
+    plan.startTime.toFixed(3),
+    '-to',
+    plan.endTime.toFixed(3),
+    '-i',
+    plan.inFile,
+    '-map',
+    '0:v:0',
+    ...(plan.audio ? ['-map', '0:a:0?', ...CLIP_AUDIO_ARGS] : ['-an']),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '23',
+    '-pix_fmt',
+    'yuv420p',
+    '-map_metadata',
+    '-1',
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    plan.outFile,
+  ];
+}
+
+/** Presentation times of the video keyframes of one of our files (packets only: no decoding). */
+export function keyframeTimesArgs(file: string): string[] {
+  return [
+    '-v',
+    'error',
+    ...allowListArgs(CALLER_MEDIA),
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'packet=pts_time,flags',
+    '-of',
+    'csv=p=0',
+    file,
+  ];
+}
+
+/** `pts_time,flags` lines → sorted keyframe times. */
+export function parseKeyframeTimes(csv: string): number[] {
+  const out: number[] = [];
+  for (const line of csv.split('\n')) {
+    const [pts, flags] = line.trim().split(',');
+    const t = Number(pts);
+    if (flags?.startsWith('K') && pts !== '' && Number.isFinite(t)) out.push(t);
+  }
+  return out.sort((a, b) => a - b);
 }

@@ -5,3 +5,7 @@ export * from './invalid-input';
 export * from './probe-parser';
 export * from './video-info';
 export * from './capture.presets';
+export * from './media-allowlist';
+export * from './recording-path';
+export * from './redact';
+export * from './source-info';

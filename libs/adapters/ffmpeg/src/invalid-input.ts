@@ -13,6 +13,8 @@ const INVALID_INPUT_PATTERNS = [
   /EBML header parsing failed/i,
   /Failed to open segment/i,
   /Impossible to open/i,
+  // An allow-list refused the input (a playlist or manifest posing as a video): the input is bad, not us.
+  /not on whitelist/i,
 ];
 
 export function looksLikeInvalidInput(stderr: string): boolean {

@@ -89,6 +89,7 @@ export function parseProbeJson(stdout: string, sizeBytes: number, stderr = ''): 
   if (frameCount !== undefined) info.frameCount = frameCount;
   if (typeof video.pix_fmt === 'string') info.pixFmt = video.pix_fmt;
   if (formatName) info.formatName = formatName;
+  if (audio && typeof audio.codec_name === 'string') info.audioCodec = audio.codec_name;
   const audioBitrate = num(audio?.bit_rate);
   if (audioBitrate !== undefined) info.audioBitrate = audioBitrate;
   const bitRate = num(format.bit_rate);

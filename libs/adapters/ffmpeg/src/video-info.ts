@@ -15,6 +15,8 @@ export interface VideoInfo {
   pixFmt?: string;
   /** ffprobe's container name list, e.g. `mov,mp4,m4a,3gp,3g2,mj2`. */
   formatName?: string;
+  /** Codec of the first audio stream, e.g. `aac`, `pcm_alaw`. */
+  audioCodec?: string;
   /** Audio bitrate in bits/s when known. */
   audioBitrate?: number;
   /** Overall bitrate in bits/s when known. */

@@ -16,6 +16,8 @@ export interface ClipWindow {
   preCapture: number;
   /** Seconds kept after the event (post_capture). */
   postCapture: number;
+  /** The clip never runs past this time (the event was closed early: max clip length, source ended). */
+  maxEnd?: number;
 }
 
 export interface ClipPlan {
@@ -35,12 +37,12 @@ export interface ClipPlan {
 }
 
 /**
- * Which recorded segments and offsets make the clip [eventStart - preCapture, eventEnd + postCapture].
- * Pure: the edge agent calls it with its segment list, then `ClipService.cutFromSegments`.
- * Returns null when no segment overlaps the window.
+ * The clip's time range: [eventStart - preCapture, eventEnd + postCapture], never past `maxEnd`
+ * (what was not recorded before the first segment shows as planClip's `missingPreSeconds`). The one place this is computed: the agent waits for segments up to
+ * `to`, then planClip picks them.
  */
-export function planClip(window: ClipWindow): ClipPlan | null {
-  const { eventStart, eventEnd, preCapture, postCapture } = window;
+export function clipBounds(window: Omit<ClipWindow, 'segments'>): { from: number; to: number } {
+  const { eventStart, eventEnd, preCapture, postCapture, maxEnd } = window;
   for (const [name, v] of Object.entries({ eventStart, eventEnd, preCapture, postCapture })) {
     if (!Number.isFinite(v))
       throw new AppError(ErrorCode.ValidationFailed, `${name} must be a finite number`, { field: name });
@@ -52,14 +54,25 @@ export function planClip(window: ClipWindow): ClipPlan | null {
       field: preCapture < 0 ? 'preCapture' : 'postCapture',
     });
   }
+  const from = eventStart - preCapture;
+  const want = eventEnd + postCapture;
+  const to = maxEnd !== undefined && Number.isFinite(maxEnd) ? Math.max(from, Math.min(want, maxEnd)) : want;
+  return { from, to };
+}
+
+/**
+ * Which recorded segments and offsets make the clip [eventStart - preCapture, eventEnd + postCapture].
+ * Pure: the edge agent calls it with its segment list, then `ClipService.cutFromSegments`.
+ * Returns null when no segment overlaps the window.
+ */
+export function planClip(window: ClipWindow): ClipPlan | null {
+  const { from: wantStart, to: wantEnd } = clipBounds(window);
   const sorted = [...window.segments].sort((a, b) => a.start - b.start);
   const spans = sorted.map((seg, i) => ({
     file: seg.file,
     start: seg.start,
     end: seg.end ?? sorted[i + 1]?.start ?? Infinity,
   }));
-  const wantStart = eventStart - preCapture;
-  const wantEnd = eventEnd + postCapture;
   const chosen = spans.filter((s) => s.end > wantStart && s.start < wantEnd && s.end > s.start);
   const first = chosen[0];
   const last = chosen.at(-1);

@@ -6,6 +6,7 @@ import { AppError, ErrorCode, isAppError, VideoFormat } from '@vigint/contracts'
 import {
   concatCopyArgs,
   cutCopyArgs,
+  cutTranscodeArgs,
   framesToVideoArgs,
   sizeTargetedH264Args,
   type EncodeFormat,
@@ -14,6 +15,7 @@ import {
 } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
 import type { Logger } from '@vigint/logger';
+import type { ClipPlan } from './clip-plan';
 import { even, emailBudgetBytes, planEncodeTarget, type EncodeTarget } from './size-budget';
 
 export interface FramesToVideoOptions {
@@ -58,6 +60,35 @@ export interface CutOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
 }
+
+export interface ClipCutOptions extends CutOptions {
+  /** Keep sound (the camera's `record.audio`); the clip's audio is then AAC. Default false. */
+  audio?: boolean;
+  /**
+   * How far before the wanted start a stream-copied clip may begin (it starts on the keyframe before). When
+   * the keyframe before is further away (a long-GOP camera), the window is re-encoded to start on time.
+   */
+  maxEarlyStartSeconds?: number;
+}
+
+/** How the clip was made, for the log and the alert. */
+export type ClipMethod = 'copy' | 'transcode';
+
+/**
+ * A clip cut, or why it could not be made. Never thrown: the alert goes out with its snapshot and says the
+ * clip failed (`clipError`) rather than being lost.
+ */
+export type ClipOutcome =
+  | {
+      ok: true;
+      file: string;
+      info: VideoInfo;
+      method: ClipMethod;
+      reason: string;
+      /** Seconds the clip starts before the wanted start (copy cuts land on the keyframe before). */
+      earlyStartSeconds: number;
+    }
+  | { ok: false; clipError: string; code: ErrorCode };
 
 /** Largest frame side we encode (4K); bigger frames are scaled down. */
 const MAX_SIDE = 3840;
@@ -276,8 +307,7 @@ export class ClipService {
     const work = await mkdtemp(join(tmpdir(), 'vigint-cut-'));
     try {
       const listFile = join(work, 'segments.txt');
-      // concat demuxer syntax: one `file '<path>'` per line, single quotes escaped as '\''.
-      await writeFile(listFile, segmentFiles.map((f) => `file '${resolve(f).replace(/'/g, "'\\''")}'\n`).join(''));
+      await writeFile(listFile, concatList(segmentFiles));
       const joined = join(work, 'joined.mkv');
       const tmp = join(work, 'clip.mp4');
       const run = { timeoutMs: options.timeoutMs ?? 60_000, signal: options.signal };
@@ -293,6 +323,92 @@ export class ClipService {
       'clip cut',
     );
     return info;
+  }
+
+  /**
+   * Makes the clip of `plan` (planClip) in the e-mail format: H.264 (+ AAC when `audio`) in a faststart MP4.
+   * Stream copy when the recording already is H.264 with a keyframe close before the start; otherwise the
+   * window is re-encoded (H.265 sources; sparse keyframes, so the clip neither starts far before the pre-roll
+   * nor misses the event). Audio that is not AAC (G.711, PCM) is re-encoded to AAC.
+   */
+  async cutClip(plan: ClipPlan, outFile: string, options: ClipCutOptions = {}): Promise<ClipOutcome> {
+    const { startTime, endTime } = plan;
+    const audio = options.audio ?? false;
+    const maxEarly = options.maxEarlyStartSeconds ?? 1.5;
+    const started = Date.now();
+    if (plan.segmentFiles.length === 0)
+      return { ok: false, clipError: 'no recording covers the event', code: ErrorCode.NotFound };
+    if (!Number.isFinite(startTime) || !Number.isFinite(endTime) || startTime < 0 || endTime <= startTime) {
+      return { ok: false, clipError: 'the clip window is empty', code: ErrorCode.ValidationFailed };
+    }
+    const work = await mkdtemp(join(tmpdir(), 'vigint-cut-'));
+    try {
+      const listFile = join(work, 'segments.txt');
+      await writeFile(listFile, concatList(plan.segmentFiles));
+      const joined = join(work, 'joined.mkv');
+      const tmp = join(work, 'clip.mp4');
+      const duration = endTime - startTime;
+      const run = { timeoutMs: options.timeoutMs ?? 60_000 + duration * 4_000, signal: options.signal };
+      await this.ffmpeg.run(concatCopyArgs({ listFile, outFile: joined }), run);
+      const src = await this.ffmpeg.probe(joined, { signal: options.signal });
+      const keyframes = await this.ffmpeg.keyframeTimes(joined, { signal: options.signal });
+      // Segments start on a keyframe, so there is always one at or before the start.
+      const before = keyframes.filter((k) => k <= startTime + 0.05).at(-1) ?? keyframes[0] ?? 0;
+      const early = Math.max(0, startTime - before);
+      const wantAudio = audio && src.hasAudio;
+      let method: ClipMethod = 'copy';
+      let reason: string;
+      if (src.codec !== 'h264') {
+        method = 'transcode';
+        reason = `${src.codec === 'hevc' ? 'H.265' : src.codec} recording re-encoded to H.264 for phones and web mail`;
+      } else if (early > maxEarly) {
+        method = 'transcode';
+        reason = `sparse keyframes (the one before the start is ${early.toFixed(1)} s early): window re-encoded to start on time`;
+      } else {
+        reason = 'H.264 recording stream-copied';
+      }
+      if (method === 'copy') {
+        const audioMode = !wantAudio ? false : src.audioCodec === 'aac' ? true : ('transcode' as const);
+        if (audioMode === 'transcode') reason += `, audio ${src.audioCodec ?? ''} → AAC`;
+        await this.ffmpeg.run(cutCopyArgs({ inFile: joined, startTime, endTime, outFile: tmp, audio: audioMode }), run);
+      } else {
+        await this.ffmpeg.run(
+          cutTranscodeArgs({ inFile: joined, startTime, endTime, outFile: tmp, audio: wantAudio }),
+          run,
+        );
+      }
+      await moveFile(tmp, outFile);
+      const info = await this.ffmpeg.probe(outFile, { signal: options.signal });
+      const earlyStartSeconds = method === 'copy' ? Math.round(early * 1000) / 1000 : 0;
+      this.log.info(
+        {
+          segments: plan.segmentFiles.length,
+          startTime,
+          endTime,
+          method,
+          reason,
+          earlyStartSeconds,
+          durationSeconds: info.durationSeconds,
+          durationMs: Date.now() - started,
+        },
+        'clip cut',
+      );
+      return { ok: true, file: outFile, info, method, reason, earlyStartSeconds };
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      const code = isAppError(err) ? err.code : ErrorCode.MediaProcessingFailed;
+      const clipError =
+        code === ErrorCode.InvalidVideo
+          ? 'the clip could not be made: the recording is unreadable'
+          : isAppError(err) && (err.details as { reason?: string } | undefined)?.reason === 'timeout'
+            ? 'the clip could not be made: encoding took too long'
+            : 'the clip could not be made: ffmpeg failed on the recording';
+      this.log.error({ err: (err as Error).message, code, segments: plan.segmentFiles.length }, 'clip failed');
+      await rm(outFile, { force: true });
+      return { ok: false, clipError, code };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   }
 
   private async encodeToTarget(
@@ -336,6 +452,11 @@ export class ClipService {
       });
     }
   }
+}
+
+/** concat demuxer syntax: one `file '<path>'` per line, single quotes escaped as '\\''. */
+function concatList(files: readonly string[]): string {
+  return files.map((f) => `file '${resolve(f).replace(/'/g, "'\\''")}'\n`).join('');
 }
 
 /** Smallest file for this video at MIN_VIDEO_BITRATE: for the "limit too small" message. */
