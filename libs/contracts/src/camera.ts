@@ -20,14 +20,22 @@ export enum CameraState {
 
 /** Motion gate settings, per camera (Frigate's words: threshold, contour area). */
 export const MotionSettings = Type.Object({
-  /** Grayscale difference (0-255) above which a pixel counts as changed. */
-  threshold: Type.Integer({ minimum: 1, maximum: 255, default: 25 }),
+  /**
+   * Grayscale difference (0-255) above which a pixel counts as changed, on the contrast-normalised frame when
+   * `improve_contrast` is on (so a dull or dark scene needs a smaller raw difference). The gate never goes below
+   * `noise_factor` x the camera's measured noise, whatever this says.
+   */
+  threshold: Type.Integer({ minimum: 1, maximum: 255, default: 10 }),
   /** Smallest changed area, as a fraction of the (unmasked) frame, that counts as motion. */
   contour_area: Type.Number({ minimum: 0, maximum: 1, default: 0.004 }),
   /** Fraction of the frame changing at once that means a global light change: recalibrate, not motion. */
   lightning_threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.6 }),
   /** Polygons ignored by the motion gate and blacked out in every image that leaves the agent. */
   mask: Type.Array(Polygon, { default: [] }),
+  /** Stretch each frame's contrast (4th-96th percentile, averaged over 50 frames) before thresholding, as Frigate. */
+  improve_contrast: Type.Optional(Type.Boolean({ default: true })),
+  /** The per-pixel threshold is at least this many times the camera's own noise (estimated on every frame). */
+  noise_factor: Type.Optional(Type.Number({ minimum: 1, maximum: 20, default: 4 })),
 });
 export type MotionSettings = Static<typeof MotionSettings>;
 

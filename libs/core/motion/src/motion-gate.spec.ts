@@ -69,7 +69,10 @@ describe('MotionGate', () => {
     const results = Array.from({ length: 20 }, (_, i) =>
       gate.update(scene(rand, { block: { x: 10 + i * 6, y: 30, w: 12, h: 40 } })),
     );
-    expect(results.every((r) => r.motion)).toBe(true);
+    // From the second frame on: a change must persist one frame (rain and flicker do not).
+    expect(results[0]!.motion).toBe(false);
+    expect(results.slice(1).every((r) => r.motion)).toBe(true);
+    expect(results[5]!.boxes).toHaveLength(1);
     const box = results[5]!.box!;
     expect(box.x).toBeGreaterThan(0.2);
     expect(box.x).toBeLessThan(0.35);
@@ -107,6 +110,7 @@ describe('MotionGate', () => {
       gate.update(scene(rand, { block: { x: 5 + i * 5, y: 30, w: 12, h: 40 } })),
     );
     expect(inside.filter((r) => r.motion)).toHaveLength(0);
+    gate.update(scene(rand, { block: { x: 118, y: 30, w: 12, h: 40 } }));
     const outside = gate.update(scene(rand, { block: { x: 120, y: 30, w: 12, h: 40 } }));
     expect(outside.motion).toBe(true);
     expect(outside.box!.x).toBeGreaterThanOrEqual(0.5);

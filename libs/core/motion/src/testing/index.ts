@@ -1,0 +1,3 @@
+export * from './scenes';
+export * from './score';
+export * from './synthetic-scene';
