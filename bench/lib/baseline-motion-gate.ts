@@ -33,7 +33,7 @@ export interface MotionGateOptions {
   calibrationFrames?: number;
 }
 
-export const DEFAULT_MOTION_SETTINGS: MotionSettings = {
+export const BASELINE_MOTION_SETTINGS: MotionSettings = {
   threshold: 25,
   contour_area: 0.004,
   lightning_threshold: 0.6,
@@ -41,6 +41,9 @@ export const DEFAULT_MOTION_SETTINGS: MotionSettings = {
 };
 
 /**
+ * The motion gate as it was before issue 12 (libs/core/motion at commit 5b51846), kept unchanged as the
+ * detection benchmark's baseline: the bench runs it and the current gate on the same frames.
+ *
  * Decides whether a small grayscale frame (about 160 px wide) shows motion, Frigate-style: blur, compare with a
  * running-average background, threshold per pixel, keep connected regions of at least `contour_area`, ignore
  * masked pixels. Global light changes are cancelled by subtracting the median brightness shift before
@@ -70,7 +73,7 @@ export class BaselineMotionGate {
     }
     this.width = opts.width;
     this.height = opts.height;
-    this.settings = { ...DEFAULT_MOTION_SETTINGS, ...opts.settings };
+    this.settings = { ...BASELINE_MOTION_SETTINGS, ...opts.settings };
     this.alpha = opts.alpha ?? 0.02;
     this.blurRadius = opts.blurRadius ?? 2;
     this.calibrationFrames = opts.calibrationFrames ?? 3;
