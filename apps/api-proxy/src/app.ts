@@ -12,6 +12,7 @@ import authThrottle from './plugins/app/auth-throttle';
 import rateLimit from './plugins/app/rate-limit';
 import multipart from './plugins/external/multipart';
 import swagger from './plugins/external/swagger';
+import incidents from './plugins/app/incidents';
 import routes from './routes';
 
 export interface AppOptions {
@@ -39,6 +40,7 @@ async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
     if (route.schema) route.schema = stripIds(route.schema) as typeof route.schema;
   });
   await instance.register(services, { config: opts.config, overrides: opts.overrides });
+  await instance.register(incidents);
   await instance.register(errorHandler);
   await instance.register(metrics);
   await instance.register(swagger);

@@ -1,4 +1,4 @@
-import type { AlertLanguage, AnalysisResult, BufferType, Polygon, RiskLevel } from '@vigint/contracts';
+import type { AlertLanguage, AnalysisResult, BufferType, CameraState, Polygon, RiskLevel } from '@vigint/contracts';
 
 /**
  * The seam between the agent's per-camera loop and whatever analyses and delivers incidents.
@@ -71,6 +71,21 @@ export interface CameraNotice {
   idempotencyKey: string;
 }
 
+/** What is known of an incident when it opens (announce): no end, no clip yet. */
+export type OpeningIncident = Pick<
+  Incident,
+  'idempotencyKey' | 'cameraId' | 'cameraName' | 'startedAt' | 'detectedAt' | 'riskLevel' | 'analysis'
+>;
+
+/** One camera's state for the heartbeat (GET /api/cameras in distributed mode, the file store in local mode). */
+export interface CameraStatus {
+  cameraId: string;
+  cameraName: string;
+  state: CameraState;
+  lastFrameAt: Date | null;
+  alertThreshold: RiskLevel;
+}
+
 export interface IncidentBackend {
   readonly mode: 'local' | 'remote';
   /** Short human description for the start-up line, e.g. "local (offline analyzer, .eml → ./outbox)". */
@@ -81,6 +96,19 @@ export interface IncidentBackend {
    * `clipFile` is undefined when the clip could not be made (`incident.clipError` says why): send anyway.
    */
   deliver(incident: Incident, clipFile: string | undefined): Promise<DeliveryResult>;
+  /**
+   * Records the incident as open the moment the event opens (local: the file store; remote: POST /api/incidents
+   * under the same idempotency key as the alert). Never throws: a failed announce is logged, and the alert, when it
+   * goes out, records the incident anyway.
+   */
+  announce(incident: OpeningIncident): Promise<void>;
+  /**
+   * The event grew (a follow-up clip): the recorded end moves, no e-mail. Same rules as announce(). `clipFile` is
+   * the latest cut, for backends that keep one.
+   */
+  update?(incident: Incident, clipFile?: string): Promise<void>;
+  /** Every camera's state; call it about every 30 s and on a state change. Never throws. */
+  heartbeat(cameras: CameraStatus[]): Promise<void>;
   /** Camera offline / back online alerts. */
   notify(notice: CameraNotice): Promise<DeliveryResult>;
   /** Waits for pending deliveries (remote outbox replay may keep some queued) and releases connections. */

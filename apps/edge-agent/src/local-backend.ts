@@ -1,13 +1,31 @@
 import { rm, stat } from 'node:fs/promises';
 import { AlertStatus, BufferType, type AnalysisResult } from '@vigint/contracts';
-import { AlertService, AnalysisService, FileAlertLedger, MemoryAlertLedger } from '@vigint/alerting';
+import {
+  AlertService,
+  AnalysisService,
+  createLocalStores,
+  FileAlertLedger,
+  MemoryAlertLedger,
+  summaryOf,
+  verdictsOf,
+  type CameraStore,
+  type IncidentStore,
+} from '@vigint/alerting';
 import { ClipService } from '@vigint/clip';
 import type { FfmpegAdapter } from '@vigint/ffmpeg';
 import { GeminiAdapter } from '@vigint/gemini';
 import type { ImageAdapter } from '@vigint/image';
 import type { Logger } from '@vigint/logger';
 import { createMailer, type MailTransport } from '@vigint/mailer';
-import type { AnalyzeRequest, CameraNotice, DeliveryResult, Incident, IncidentBackend } from './backend';
+import type {
+  AnalyzeRequest,
+  CameraNotice,
+  CameraStatus,
+  DeliveryResult,
+  Incident,
+  IncidentBackend,
+  OpeningIncident,
+} from './backend';
 import { withClipError } from './backend';
 import type { AgentConfig } from './config';
 
@@ -24,8 +42,13 @@ export interface LocalBackendOptions {
   shortBufferSeconds: number;
   longBufferSeconds: number;
   description: string;
+  /** Incidents and cameras on record (JSON files beside the outbox). */
+  stores: { incidents: IncidentStore; cameras: CameraStore };
   log: Logger;
 }
+
+/** The one tenant of local mode's stores. */
+export const LOCAL_TENANT = 'local';
 
 /** Local mode: everything in this process, through the processing-core libs. */
 export class LocalBackend implements IncidentBackend {
@@ -107,6 +130,44 @@ export class LocalBackend implements IncidentBackend {
     }
   }
 
+  async announce(incident: OpeningIncident): Promise<void> {
+    const { screen, confirm } = verdictsOf(incident.analysis);
+    await this.o.stores.incidents
+      .open(LOCAL_TENANT, {
+        idempotencyKey: incident.idempotencyKey,
+        cameraId: incident.cameraId,
+        cameraName: incident.cameraName,
+        startedAt: incident.startedAt.toISOString(),
+        detectedAt: incident.detectedAt.toISOString(),
+        riskLevel: incident.riskLevel,
+        incidentType: incident.analysis.incident_type,
+        summary: summaryOf(incident.analysis),
+        screen,
+        confirm,
+      })
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not record the incident'));
+  }
+
+  async update(incident: Incident): Promise<void> {
+    await this.o.stores.incidents
+      .update(LOCAL_TENANT, incident.idempotencyKey, { endedAt: incident.endedAt.toISOString() })
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not update the incident'));
+  }
+
+  async heartbeat(cameras: CameraStatus[]): Promise<void> {
+    for (const c of cameras) {
+      await this.o.stores.cameras
+        .heartbeat(LOCAL_TENANT, {
+          id: c.cameraId,
+          name: c.cameraName,
+          state: c.state,
+          lastFrameAt: c.lastFrameAt?.toISOString() ?? null,
+          alertThreshold: c.alertThreshold,
+        })
+        .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not record the camera'));
+    }
+  }
+
   async notify(notice: CameraNotice): Promise<DeliveryResult> {
     const offline = notice.kind === 'camera_offline';
     const subject = offline
@@ -165,6 +226,7 @@ export function createLocalBackend(
   const to = config.email.to ?? 'alerts@localhost';
   const alerts = new AlertService({ mailer, ledger, image, from: config.email.from, log });
   const clips = new ClipService(ffmpeg, log, image);
+  const stores = createLocalStores(config.fast ? {} : { dir: config.outbox });
   const ai = provider ? `Gemini ${config.geminiModels.short} → ${config.geminiModels.long}` : 'offline analyzer';
   const mail = mailer.kind === 'outbox' ? `.eml → ${config.outbox}` : `SMTP ${config.email.smtpServer} → ${to}`;
   return new LocalBackend({
@@ -179,6 +241,7 @@ export function createLocalBackend(
     shortBufferSeconds: config.shortBufferSeconds,
     longBufferSeconds: config.longBufferSeconds,
     description: `local mode (${ai}, ${mail})`,
+    stores,
     log,
   });
 }

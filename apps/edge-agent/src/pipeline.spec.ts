@@ -102,6 +102,8 @@ function setup(risk: RiskLevel, options: { clipFails?: boolean } = {}) {
   const backend: IncidentBackend = {
     mode: 'local',
     describe: () => 'fake',
+    announce: async () => undefined,
+    heartbeat: async () => undefined,
     analyze: async (req) => {
       analyzed.push(req);
       return result(risk);

@@ -7,6 +7,12 @@ import {
   type AnalyzeBody,
   type AnalyzeReply,
   type BufferBatchBody,
+  type CameraHeartbeatBody,
+  type CameraList,
+  type IncidentListQuery,
+  type IncidentOpen,
+  type IncidentPage,
+  type IncidentRecord,
   type BufferBatchReply,
   type BufferFrameBody,
   type BufferFrameReply,
@@ -238,6 +244,28 @@ export class VigintClient {
   /** `GET /api/usage`: the key's last calls and per-day counters. */
   async getUsageStats(call?: CallOptions): Promise<UsageReply> {
     return (await this.http.json<UsageReply>({ method: 'GET', path: HTTP_ROUTES.usage }, call)).body;
+  }
+
+  /** `POST /api/incidents`: records the incident as open (idempotent on `idempotencyKey`). */
+  async announceIncident(input: IncidentOpen, call?: CallOptions): Promise<IncidentRecord> {
+    const spec: RequestSpec = { method: 'POST', path: HTTP_ROUTES.incidents, body: { kind: 'json', value: input } };
+    return (await this.http.json<IncidentRecord>(spec, call)).body;
+  }
+
+  /** `GET /api/incidents`: the client's incidents, newest first. */
+  async listIncidents(query: IncidentListQuery = {}, call?: CallOptions): Promise<IncidentPage> {
+    const spec: RequestSpec = { method: 'GET', path: HTTP_ROUTES.incidents, query: { ...query } };
+    return (await this.http.json<IncidentPage>(spec, call)).body;
+  }
+
+  /** `POST /api/cameras/heartbeat`: the agent's cameras and their state. */
+  async sendHeartbeat(body: CameraHeartbeatBody, call?: CallOptions): Promise<CameraList> {
+    const spec: RequestSpec = {
+      method: 'POST',
+      path: HTTP_ROUTES.cameraHeartbeat,
+      body: { kind: 'json', value: body },
+    };
+    return (await this.http.json<CameraList>(spec, call)).body;
   }
 
   /** `GET /api/jobs/:id`: state and result of a job started with `Prefer: respond-async`. */

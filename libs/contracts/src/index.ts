@@ -6,3 +6,4 @@ export * from './validate';
 export * from './camera';
 export * from './http';
 export * from './formats';
+export * from './incident';

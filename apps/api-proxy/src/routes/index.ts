@@ -18,6 +18,8 @@ import storage from './api/storage';
 import usage from './api/usage';
 import jobs from './api/jobs';
 import adminClients from './admin/clients';
+import incidents from './api/incidents';
+import cameras from './api/cameras';
 
 /**
  * The route tree. Folders mirror URLs (`routes/api/video/alert/index.ts` serves `/api/video/alert…`);
@@ -43,6 +45,8 @@ const CLIENT: FastifyPluginAsync[] = [
   storage,
   usage,
   jobs,
+  incidents,
+  cameras,
 ];
 const ADMIN: FastifyPluginAsync[] = [adminClients];
 

@@ -22,6 +22,9 @@ export class FakeGateway {
   /** Every alert request that reached the server, keys in arrival order (retries included). */
   readonly alertAttempts: string[] = [];
   readonly analyzeBodies: FormData[] = [];
+  /** Bodies of POST /api/incidents and POST /api/cameras/heartbeat, in arrival order. */
+  readonly announced: Record<string, unknown>[] = [];
+  readonly heartbeats: Record<string, unknown>[] = [];
   mode: FakeMode = 'up';
   private server?: Server;
   port = 0;
@@ -65,6 +68,12 @@ export class FakeGateway {
     if (req.url === '/api/video/analyze' && form) {
       this.analyzeBodies.push(form);
       return json(200, { ...NO_INCIDENT_REPLY, frame_count: form.getAll('frames').length });
+    }
+    if (req.url === '/api/incidents' || req.url === '/api/cameras/heartbeat') {
+      if (this.mode === '503') return json(503, { error: 'database down', code: 'DEPENDENCY_UNAVAILABLE' });
+      const value = JSON.parse(body.toString()) as Record<string, unknown>;
+      (req.url === '/api/incidents' ? this.announced : this.heartbeats).push(value);
+      return json(200, req.url === '/api/incidents' ? { id: 'fake-incident', ...value } : { cameras: [] });
     }
     if (req.url !== '/api/video/alert') return json(404, { error: 'not found', code: 'NOT_FOUND' });
     const key = String(req.headers['idempotency-key'] ?? '');

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { VigintClient } from '@vigint/api-client';
+import { VigintClient, wireIdempotencyKey } from '@vigint/api-client';
 import {
   AlertLanguage,
   BufferType,
+  CameraState,
   IncidentType,
   RiskLevel,
   type AnalysisResult,
@@ -94,6 +95,14 @@ async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+const ANNOUNCE_BASE = {
+  cameraId: 'porch',
+  cameraName: 'Porch',
+  startedAt: new Date(),
+  detectedAt: new Date(),
+  riskLevel: RiskLevel.High,
+};
 
 describe('RemoteBackend', () => {
   it('blacks out masked zones and shrinks frames before they leave for analysis', async () => {
@@ -238,6 +247,56 @@ describe('RemoteBackend', () => {
     expect(delivered[0]!.status).toBe('sent');
     expect(gw.alertAttempts).toEqual(['cam-1-1700000002000', 'cam-1-1700000002000']);
     expect(gw.mails.map((m) => m.key)).toEqual(['cam-1-1700000002000']);
+  });
+
+  it('announces an open incident under the key its alert will carry, and posts camera heartbeats', async () => {
+    const backend = await open();
+    const key = 'porch.cam-1767000000000';
+    await backend.announce({
+      idempotencyKey: key,
+      cameraId: 'porch.cam',
+      cameraName: 'Porch',
+      startedAt: new Date('2026-12-01T10:00:00Z'),
+      detectedAt: new Date('2026-12-01T10:00:02Z'),
+      riskLevel: RiskLevel.High,
+      analysis: ANALYSIS,
+    });
+    expect(gw.announced).toHaveLength(1);
+    // The key as the gateway sees the alert's Idempotency-Key, so the alert finds this record.
+    expect(gw.announced[0]).toMatchObject({
+      idempotencyKey: wireIdempotencyKey(key),
+      cameraId: 'porch.cam',
+      riskLevel: 'HIGH',
+      startedAt: '2026-12-01T10:00:00.000Z',
+    });
+    await backend.heartbeat([
+      {
+        cameraId: 'porch.cam',
+        cameraName: 'Porch',
+        state: CameraState.Live,
+        lastFrameAt: new Date('2026-12-01T10:00:05Z'),
+        alertThreshold: RiskLevel.Medium,
+      },
+    ]);
+    expect(gw.heartbeats).toEqual([
+      {
+        cameras: [
+          {
+            id: 'porch.cam',
+            name: 'Porch',
+            state: 'live',
+            lastFrameAt: '2026-12-01T10:00:05.000Z',
+            alertThreshold: 'MEDIUM',
+          },
+        ],
+      },
+    ]);
+    // A gateway outage loses neither call's caller: both resolve (the alert records the incident later).
+    gw.mode = '503';
+    await expect(
+      backend.announce({ ...ANNOUNCE_BASE, analysis: ANALYSIS, idempotencyKey: 'porch-2' }),
+    ).resolves.toBeUndefined();
+    await expect(backend.heartbeat([])).resolves.toBeUndefined();
   });
 
   it('close() leaves undelivered alerts on disk; the next start sends them once', async () => {

@@ -2,17 +2,21 @@ import {
   fileBlob,
   isApiError,
   VigintClient,
+  wireIdempotencyKey,
   type AlertInput,
   type ApiError,
   type VigintClientOptions,
 } from '@vigint/api-client';
 import { BufferType, IncidentType, RiskLevel, type AlertReply, type AnalysisResult } from '@vigint/contracts';
+import { summaryOf, verdictsOf } from '@vigint/alerting';
 import type { ImageAdapter } from '@vigint/image';
 import { withClipError } from '../backend';
 import { redactUrl, silentLogger, type Logger } from '@vigint/logger';
 import type {
   AnalyzeRequest,
   CameraNotice,
+  CameraStatus,
+  OpeningIncident,
   DeliveryResult,
   DeliveryStatus,
   Incident,
@@ -164,6 +168,51 @@ export class RemoteBackend implements IncidentBackend {
       file: clipFile,
     });
     return this.toDelivery(outcome);
+  }
+
+  async announce(incident: OpeningIncident): Promise<void> {
+    const { screen, confirm } = verdictsOf(incident.analysis);
+    try {
+      await this.opts.client.announceIncident(
+        {
+          // The alert's key as the gateway sees it, so the alert finds this record.
+          idempotencyKey: wireIdempotencyKey(incident.idempotencyKey),
+          cameraId: incident.cameraId,
+          cameraName: incident.cameraName,
+          startedAt: incident.startedAt.toISOString(),
+          detectedAt: incident.detectedAt.toISOString(),
+          riskLevel: incident.riskLevel,
+          incidentType: incident.analysis.incident_type,
+          summary: summaryOf(incident.analysis),
+          screen,
+          confirm,
+        },
+        { retries: 1 },
+      );
+    } catch (err) {
+      // The alert (outbox, replayed until the gateway takes it) records the incident too.
+      this.log.warn({ err: errorText(err), key: incident.idempotencyKey }, 'could not announce the incident');
+    }
+  }
+
+  async heartbeat(cameras: CameraStatus[]): Promise<void> {
+    if (cameras.length === 0) return;
+    try {
+      await this.opts.client.sendHeartbeat(
+        {
+          cameras: cameras.slice(0, 64).map((c) => ({
+            id: c.cameraId,
+            name: c.cameraName,
+            state: c.state,
+            lastFrameAt: c.lastFrameAt?.toISOString() ?? null,
+            alertThreshold: c.alertThreshold,
+          })),
+        },
+        { retries: 0 },
+      );
+    } catch (err) {
+      this.log.debug({ err: errorText(err) }, 'heartbeat not delivered');
+    }
   }
 
   async notify(notice: CameraNotice): Promise<DeliveryResult> {

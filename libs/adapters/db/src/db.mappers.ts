@@ -1,4 +1,17 @@
-import { AlertLanguage } from '@vigint/contracts';
+import {
+  AlertLanguage,
+  CameraState,
+  DEFAULT_ALERT_THRESHOLD,
+  IncidentStatus,
+  IncidentType,
+  parseRiskLevel,
+  RiskLevel,
+  type CameraRecord,
+  type ConfirmVerdict,
+  type IncidentDelivery,
+  type IncidentRecord,
+  type StageVerdict,
+} from '@vigint/contracts';
 import type {
   AlertRecord,
   AlertRowState,
@@ -6,9 +19,7 @@ import type {
   ApiKeyRecord,
   ArtifactRecord,
   AuditRecord,
-  CameraRecord,
   ClientRecord,
-  IncidentRecord,
 } from './db.types';
 import type { Alert, ApiKey, ApiUsage, Artifact, AuditLog, Camera, Client, Incident } from './generated/prisma/client';
 
@@ -36,26 +47,49 @@ export function toApiKeyRecord(row: ApiKey): ApiKeyRecord {
   };
 }
 
-export function toCameraRecord(row: Camera): CameraRecord {
-  return { id: row.id, clientId: String(row.clientId), name: row.name, createdAt: row.createdAt };
-}
-
-export function toIncidentRecord(row: Incident): IncidentRecord {
+export function toCamera(row: Camera, incidentsToday: number): CameraRecord {
   return {
-    id: row.id,
-    clientId: String(row.clientId),
-    cameraId: row.cameraId,
-    startedAt: row.startedAt,
-    endedAt: row.endedAt,
-    riskLevel: row.riskLevel,
-    incidentType: row.incidentType,
-    analysis: row.analysis,
-    confidence: row.confidence,
-    model: row.model,
-    phash: row.phash,
-    createdAt: row.createdAt,
+    id: row.cameraKey,
+    name: row.name,
+    state: (Object.values(CameraState) as string[]).includes(row.state)
+      ? (row.state as CameraState)
+      : CameraState.Connecting,
+    lastFrameAt: iso(row.lastFrameAt),
+    lastHeartbeatAt: iso(row.lastHeartbeatAt),
+    snoozedUntil: iso(row.snoozedUntil),
+    alertThreshold: parseRiskLevel(row.alertThreshold) ?? DEFAULT_ALERT_THRESHOLD,
+    incidentsToday,
   };
 }
+
+export function toIncident(row: Incident): IncidentRecord {
+  return {
+    id: row.id,
+    idempotencyKey: row.idempotencyKey,
+    cameraId: row.cameraKey,
+    cameraName: row.cameraName,
+    startedAt: row.startedAt.toISOString(),
+    endedAt: iso(row.endedAt),
+    detectedAt: row.detectedAt.toISOString(),
+    riskLevel: parseRiskLevel(row.riskLevel) ?? RiskLevel.None,
+    incidentType: (Object.values(IncidentType) as string[]).includes(row.incidentType)
+      ? (row.incidentType as IncidentType)
+      : IncidentType.Other,
+    summary: row.analysis,
+    screen: (row.screen as StageVerdict | null) ?? null,
+    confirm: (row.confirm as ConfirmVerdict | null) ?? null,
+    clipArtifactId: row.clipArtifactId,
+    thumbnailArtifactId: row.thumbnailArtifactId,
+    deliveries: Array.isArray(row.deliveries) ? (row.deliveries as unknown as IncidentDelivery[]) : [],
+    acknowledgedAt: iso(row.acknowledgedAt),
+    status: row.status === IncidentStatus.Closed ? IncidentStatus.Closed : IncidentStatus.Open,
+    expiresAt: row.expiresAt.toISOString(),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 export function toAlertRecord(row: Alert): AlertRecord {
   return {

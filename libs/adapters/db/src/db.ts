@@ -32,6 +32,8 @@ export interface CreateDbOptions {
   max?: number;
   /** How long a new connection may take before the query fails (ms). */
   connectionTimeoutMillis?: number;
+  /** How long incidents and cameras are kept (default 72 h, as artifacts). */
+  retentionHours?: number;
 }
 
 /**
@@ -46,13 +48,14 @@ export function createDb(databaseUrl: string, log?: Logger, options: CreateDbOpt
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
   });
   const prisma = new PrismaClient({ adapter });
+  const incidents = new IncidentsRepository(prisma, options.retentionHours);
   let closed = false;
   return {
     clients: withDbErrors(new ClientsRepository(prisma)),
     apiKeys: withDbErrors(new ApiKeysRepository(prisma)),
     usage: withDbErrors(new UsageRepository(prisma)),
-    cameras: withDbErrors(new CamerasRepository(prisma)),
-    incidents: withDbErrors(new IncidentsRepository(prisma)),
+    cameras: withDbErrors(new CamerasRepository(prisma, incidents, options.retentionHours)),
+    incidents: withDbErrors(incidents),
     alerts: withDbErrors(new AlertsRepository(prisma)),
     artifacts: withDbErrors(new ArtifactsRepository(prisma)),
     audit: withDbErrors(new AuditRepository(prisma)),

@@ -28,28 +28,6 @@ export interface ClientWithKeys extends ClientRecord {
   apiKeys: ApiKeyRecord[];
 }
 
-export interface CameraRecord {
-  id: string;
-  clientId: string;
-  name: string;
-  createdAt: Date;
-}
-
-export interface IncidentRecord {
-  id: string;
-  clientId: string;
-  cameraId: string | null;
-  startedAt: Date;
-  endedAt: Date | null;
-  riskLevel: string;
-  incidentType: string;
-  analysis: string;
-  confidence: number | null;
-  model: string | null;
-  phash: string | null;
-  createdAt: Date;
-}
-
 /** Alert row states; the same words as the alerting lib's AlertLedgerState. */
 export const AlertRowState = {
   /** Claimed by a sender until `leaseUntil`. */

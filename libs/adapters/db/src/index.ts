@@ -7,7 +7,6 @@ export { utcDay } from './usage.repository';
 export type { UsageCounters, RecordCallInput } from './usage.repository';
 export type { CreateClientInput, CreatedClient } from './clients.repository';
 export type { ActiveApiKey } from './api-keys.repository';
-export type { CreateIncidentInput } from './incidents.repository';
 export type { ClaimAlertInput, ClaimAlertResult, RecentAlertQuery } from './alerts.repository';
 export type { CreateArtifactInput } from './artifacts.repository';
 export type { AuditEntry } from './audit.repository';

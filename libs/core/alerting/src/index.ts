@@ -7,3 +7,8 @@ export * from './file-alert-ledger';
 export * from './alert.service';
 export * from './templates/alert-template';
 export * from './templates/render-alert-email';
+export * from './incidents/incident-store';
+export * from './incidents/incident-query';
+export * from './incidents/local-incident-store';
+export * from './incidents/incident.service';
+export * from './incidents/incident-verdicts';

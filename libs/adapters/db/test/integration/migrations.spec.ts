@@ -73,7 +73,18 @@ describe('migrations', () => {
     const key = await prisma.apiKey.create({ data: keyData });
     expect(await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).toEqual({ id: key.id, ...keyData });
 
-    const camData = { clientId: client.id, name: 'door', createdAt: t('2026-01-05T00:00:00.000Z') };
+    const camData = {
+      clientId: client.id,
+      cameraKey: 'door-1',
+      name: 'door',
+      state: 'live',
+      lastFrameAt: t('2026-01-05T00:00:01.000Z'),
+      lastHeartbeatAt: t('2026-01-05T00:00:02.000Z'),
+      snoozedUntil: t('2026-01-05T00:15:00.000Z'),
+      alertThreshold: 'HIGH',
+      expiresAt: t('2026-01-08T00:00:00.000Z'),
+      createdAt: t('2026-01-05T00:00:00.000Z'),
+    };
     const cam = await prisma.camera.create({ data: camData });
     expect(cam.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(await prisma.camera.findUniqueOrThrow({ where: { id: cam.id } })).toEqual({ id: cam.id, ...camData });
@@ -81,16 +92,29 @@ describe('migrations', () => {
     const incData = {
       id: '11111111-2222-4333-8444-555555555555',
       clientId: client.id,
+      idempotencyKey: 'door-1-1767657600100',
       cameraId: cam.id,
+      cameraKey: 'door-1',
+      cameraName: 'door',
       startedAt: t('2026-01-06T00:00:00.100Z'),
       endedAt: t('2026-01-06T00:00:10.200Z'),
+      detectedAt: t('2026-01-06T00:00:02.000Z'),
       riskLevel: 'HIGH',
       incidentType: 'intrusion',
       analysis: 'Une personne escalade la clôture',
       confidence: 0.875,
       model: 'gemini-2.5-flash',
       phash: '0123456789abcdef',
+      screen: { model: 'flash-lite', incident: true },
+      confirm: { model: 'flash', vetoed: false },
+      clipArtifactId: 'clip-1',
+      thumbnailArtifactId: 'thumb-1',
+      deliveries: [{ channel: 'email', status: 'sent', at: '2026-01-06T00:00:20.000Z', attempt: 1 }],
+      acknowledgedAt: t('2026-01-06T01:00:00.000Z'),
+      status: 'closed',
+      expiresAt: t('2026-01-09T00:00:00.000Z'),
       createdAt: t('2026-01-06T00:00:11.000Z'),
+      updatedAt: t('2026-01-06T00:00:12.000Z'),
     };
     await prisma.incident.create({ data: incData });
     expect(await prisma.incident.findUniqueOrThrow({ where: { id: incData.id } })).toEqual(incData);
@@ -107,6 +131,7 @@ describe('migrations', () => {
       phash: 'fedcba9876543210',
       sceneHashes: ['fedcba9876543210', '0011223344556677'],
       cameraName: 'door',
+      cameraId: 'door-1',
       occurredAt: t('2026-01-06T00:00:05.000Z'),
       leaseUntil: t('2026-01-06T00:02:00.000Z'),
       lastError: 'smtp timeout',
@@ -212,10 +237,17 @@ describe('migrations', () => {
     await expect(prisma.client.create({ data: { name: 'U2', email: 'u@x.test' } })).rejects.toMatchObject({
       code: 'P2002',
     });
-    await prisma.camera.create({ data: { clientId: client.id, name: 'cam' } });
-    await expect(prisma.camera.create({ data: { clientId: client.id, name: 'cam' } })).rejects.toMatchObject({
-      code: 'P2002',
-    });
+    await prisma.camera.create({ data: { clientId: client.id, cameraKey: 'cam', name: 'cam' } });
+    // Names may repeat (two cameras called alike); the agent's camera id may not.
+    await prisma.camera.create({ data: { clientId: client.id, cameraKey: 'cam-2', name: 'cam' } });
+    await expect(
+      prisma.camera.create({ data: { clientId: client.id, cameraKey: 'cam', name: 'other' } }),
+    ).rejects.toMatchObject({ code: 'P2002' });
+    const inc = { clientId: client.id, idempotencyKey: 'k', startedAt: new Date(), detectedAt: new Date() };
+    await prisma.incident.create({ data: { ...inc, riskLevel: 'HIGH', incidentType: 'other' } });
+    await expect(
+      prisma.incident.create({ data: { ...inc, riskLevel: 'LOW', incidentType: 'other' } }),
+    ).rejects.toMatchObject({ code: 'P2002' });
     await prisma.alert.create({ data: { clientId: client.id, idempotencyKey: 'dup' } });
     await expect(prisma.alert.create({ data: { clientId: client.id, idempotencyKey: 'dup' } })).rejects.toMatchObject({
       code: 'P2002',

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '@vigint/contracts';
+import { AppError, CameraState, ErrorCode, IncidentType, RiskLevel } from '@vigint/contracts';
 import { createTestDatabase, type TestDatabase } from '../../src/test-database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertRowState, createDb, hashApiKey, utcDay, type Db } from '../../src/index';
@@ -319,26 +319,29 @@ describe('artifacts, incidents, cameras, audit', () => {
     expect((await db.artifacts.statsForClient(a.client.id)).count).toBe(0);
   });
 
-  it('keeps incidents per client and cameras unique per client', async () => {
+  it('records one camera per client and agent camera id, even under concurrent heartbeats', async () => {
     const a = await newClient();
     const b = await newClient();
+    const beat = { id: 'door', name: 'Door', state: CameraState.Live, lastFrameAt: null };
     const [c1, c2] = await Promise.all([
-      db.cameras.ensure(a.client.id, 'door'),
-      db.cameras.ensure(a.client.id, 'door'),
+      db.cameras.heartbeat(a.client.id, beat),
+      db.cameras.heartbeat(a.client.id, beat),
     ]);
     expect(c1.id).toBe(c2.id);
-    expect((await db.cameras.ensure(b.client.id, 'door')).id).not.toBe(c1.id);
-    const inc = await db.incidents.create({
-      clientId: a.client.id,
-      cameraId: c1.id,
-      startedAt: new Date('2026-06-01T00:00:00Z'),
-      riskLevel: 'HIGH',
-      incidentType: 'intrusion',
-      analysis: 'person at door',
-      confidence: 0.9,
+    await db.cameras.heartbeat(b.client.id, beat);
+    expect(await db.cameras.list(a.client.id)).toHaveLength(1);
+    const inc = await db.incidents.open(a.client.id, {
+      idempotencyKey: 'door-1780000000000',
+      cameraId: 'door',
+      cameraName: 'Door',
+      startedAt: new Date().toISOString(),
+      detectedAt: new Date().toISOString(),
+      riskLevel: RiskLevel.High,
+      incidentType: IncidentType.Intrusion,
+      summary: 'person at door',
     });
-    expect(await db.incidents.findForClient(a.client.id, inc.id)).toEqual(inc);
-    expect(await db.incidents.findForClient(b.client.id, inc.id)).toBeNull();
+    expect(await db.incidents.get(a.client.id, inc.id)).toEqual(inc);
+    expect(await db.incidents.get(b.client.id, inc.id)).toBeNull();
   });
 
   it('logs audit entries that outlive the client', async () => {

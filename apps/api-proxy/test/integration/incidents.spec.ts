@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, type CameraList, type IncidentPage, type IncidentRecord } from '@vigint/contracts';
+import { SECRET, startGateway, type Harness } from './gateway.harness';
+
+let h: Harness;
+let keyA: string;
+let keyB: string;
+
+async function call(method: 'GET' | 'POST', url: string, key: string, body?: unknown) {
+  return h.app.inject({
+    method,
+    url,
+    headers: { 'x-api-key': key, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { payload: JSON.stringify(body) } : {}),
+  });
+}
+
+const announce = (key: string, cameraId: string, startedAt: Date, riskLevel = 'HIGH') => ({
+  idempotencyKey: key,
+  cameraId,
+  cameraName: `Camera ${cameraId}`,
+  startedAt: startedAt.toISOString(),
+  detectedAt: new Date(startedAt.getTime() + 2_000).toISOString(),
+  riskLevel,
+  incidentType: 'intrusion',
+  summary: 'A person climbs the fence',
+});
+
+beforeAll(async () => {
+  h = await startGateway();
+  const mk = async (name: string) => {
+    const r = await h.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      headers: { 'content-type': 'application/json', 'x-admin-key': SECRET },
+      payload: JSON.stringify({ name, email: `${name}@example.com` }),
+    });
+    expect(r.statusCode).toBe(201);
+    return (r.json() as { api_key: string }).api_key;
+  };
+  keyA = await mk('inc-alpha');
+  keyB = await mk('inc-beta');
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('incidents and cameras routes', () => {
+  it('records announced incidents once per key and lists them for their client only', async () => {
+    const t0 = Date.now() - 10 * 60_000;
+    const first = await call('POST', '/api/incidents', keyA, announce('yard-0000000001', 'yard', new Date(t0)));
+    expect(first.statusCode).toBe(200);
+    const rec = first.json() as IncidentRecord;
+    const again = await call('POST', '/api/incidents', keyA, announce('yard-0000000001', 'yard', new Date(t0)));
+    expect((again.json() as IncidentRecord).id).toBe(rec.id);
+    await call('POST', '/api/incidents', keyA, announce('door-0000000002', 'door', new Date(t0 + 60_000), 'LOW'));
+
+    const listed = await call('GET', '/api/incidents', keyA);
+    const all = listed.json() as IncidentPage;
+    expect(all.incidents.map((i) => i.idempotencyKey)).toEqual(['door-0000000002', 'yard-0000000001']);
+    const yard = (await call('GET', '/api/incidents?camera=yard', keyA)).json() as IncidentPage;
+    expect(yard.incidents.map((i) => i.cameraId)).toEqual(['yard']);
+    const high = (await call('GET', '/api/incidents?risk=HIGH&limit=1', keyA)).json() as IncidentPage;
+    expect(high.incidents.map((i) => i.riskLevel)).toEqual(['HIGH']);
+    expect(high.nextCursor).toBeNull();
+
+    const got = await call('GET', `/api/incidents/${rec.id}`, keyA);
+    expect(got.json()).toEqual(rec);
+    const other = await call('GET', `/api/incidents/${rec.id}`, keyB);
+    expect(other.statusCode).toBe(404);
+    expect((await call('GET', '/api/incidents', keyB)).json()).toEqual({ incidents: [], nextCursor: null });
+
+    const ack = await call('POST', `/api/incidents/${rec.id}/acknowledge`, keyA);
+    expect((ack.json() as IncidentRecord).acknowledgedAt).not.toBeNull();
+    expect((await call('POST', `/api/incidents/${rec.id}/acknowledge`, keyB)).statusCode).toBe(404);
+  });
+
+  it('answers 400 naming the field for a bad query or body, 401 without a key', async () => {
+    const bad = await call('GET', '/api/incidents?risk=SEVERE', keyA);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ field: expect.stringContaining('risk') });
+    const cursor = await call('GET', '/api/incidents?cursor=bm9wZQ', keyA);
+    expect(cursor.statusCode).toBe(400);
+    expect(cursor.json()).toMatchObject({ field: 'cursor', code: ErrorCode.ValidationFailed });
+    const body = await call('POST', '/api/incidents', keyA, {
+      ...announce('x-00000001', 'c', new Date()),
+      startedAt: 'soon',
+    });
+    expect(body.statusCode).toBe(400);
+    expect(body.json()).toMatchObject({ field: expect.stringContaining('startedAt') });
+    expect((await h.app.inject({ method: 'GET', url: '/api/incidents' })).statusCode).toBe(401);
+  });
+
+  it('records cameras from heartbeats with their incidents of today', async () => {
+    const now = new Date();
+    await call('POST', '/api/incidents', keyA, announce(`gate-${now.getTime()}`, 'gate', now));
+    const beat = await call('POST', '/api/cameras/heartbeat', keyA, {
+      cameras: [
+        { id: 'gate', name: 'Gate', state: 'live', lastFrameAt: now.toISOString() },
+        { id: 'gate-2', name: 'Gate', state: 'reconnecting', lastFrameAt: null },
+      ],
+    });
+    expect(beat.statusCode).toBe(200);
+    const list = (await call('GET', '/api/cameras', keyA)).json() as CameraList;
+    expect(list.cameras.map((c) => [c.id, c.state, c.incidentsToday])).toEqual([
+      ['gate', 'live', 1],
+      ['gate-2', 'reconnecting', 0],
+    ]);
+    expect(((await call('GET', '/api/cameras', keyB)).json() as CameraList).cameras).toEqual([]);
+    const empty = await call('POST', '/api/cameras/heartbeat', keyA, { cameras: [] });
+    expect(empty.statusCode).toBe(400);
+  });
+});

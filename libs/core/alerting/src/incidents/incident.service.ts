@@ -1,0 +1,67 @@
+import {
+  AppError,
+  ErrorCode,
+  type CameraHeartbeatBody,
+  type CameraList,
+  type CameraRecord,
+  type IncidentListQuery,
+  type IncidentOpen,
+  type IncidentPage,
+  type IncidentRecord,
+  type RiskLevel,
+} from '@vigint/contracts';
+import type { CameraStore, IncidentStore } from './incident-store';
+
+const notFound = (what: string) => new AppError(ErrorCode.NotFound, `${what} not found`, { field: 'id' });
+
+/**
+ * What the gateway's routes and the console call, `(tenant, input)` → record: the stores' answers with
+ * "unknown id" as a NotFound error (404), the same for another client's id.
+ */
+export class IncidentService {
+  constructor(private readonly store: IncidentStore) {}
+
+  /** Records the incident the agent just opened; a repeated announce returns the first record. */
+  announce(tenant: string, input: IncidentOpen): Promise<IncidentRecord> {
+    return this.store.open(tenant, input);
+  }
+
+  list(tenant: string, query: IncidentListQuery): Promise<IncidentPage> {
+    return this.store.list(tenant, query);
+  }
+
+  async get(tenant: string, id: string): Promise<IncidentRecord> {
+    return (await this.store.get(tenant, id)) ?? Promise.reject(notFound('incident'));
+  }
+
+  async acknowledge(tenant: string, id: string, at?: Date): Promise<IncidentRecord> {
+    return (await this.store.acknowledge(tenant, id, at)) ?? Promise.reject(notFound('incident'));
+  }
+}
+
+export class CameraService {
+  constructor(private readonly store: CameraStore) {}
+
+  async heartbeat(tenant: string, body: CameraHeartbeatBody): Promise<CameraList> {
+    const now = new Date();
+    const cameras: CameraRecord[] = [];
+    for (const beat of body.cameras) cameras.push(await this.store.heartbeat(tenant, beat, now));
+    return { cameras };
+  }
+
+  async list(tenant: string): Promise<CameraList> {
+    return { cameras: await this.store.list(tenant) };
+  }
+
+  async get(tenant: string, id: string): Promise<CameraRecord> {
+    return (await this.store.get(tenant, id)) ?? Promise.reject(notFound('camera'));
+  }
+
+  async snooze(tenant: string, id: string, until: Date | null): Promise<CameraRecord> {
+    return (await this.store.snooze(tenant, id, until)) ?? Promise.reject(notFound('camera'));
+  }
+
+  async setThreshold(tenant: string, id: string, level: RiskLevel): Promise<CameraRecord> {
+    return (await this.store.setThreshold(tenant, id, level)) ?? Promise.reject(notFound('camera'));
+  }
+}
