@@ -71,6 +71,12 @@ const PERSISTENCE = 0.3;
 /** Tile size (px) of the light test's second look, and the edge fraction that makes a tile an object. */
 const TILE = 16;
 const TILE_EDGE_FRACTION = 0.2;
+/** Bands of background levels whose medians the frame-wide change of light is fitted on. */
+const BANDS = 32;
+/** A band further than this (grey levels) from the first fit is left out of the second. */
+const BAND_RESIDUAL = 3;
+/** The bands fitted must span at least this many grey levels. */
+const MIN_BAND_SPREAD = 24;
 /** Bins per unit of the frame/background ratio histogram (ratios up to 4 are told apart). */
 const RATIO_STEPS = 256;
 /** A global gain change of more than this (log) between two frames is reported as a light change. */
@@ -81,8 +87,8 @@ const LEARN_MOTION = 1;
 const LEARN_LIGHT = 2;
 /** Regions of at least this many pixels (4 tiles) are also judged tile by tile. */
 const LARGE_REGION = 4 * 16 * 16;
-/** Motion that stays unchanged this many frames (2 s at 5 fps) is absorbed into the background. */
-const STILL_FRAMES = 10;
+/** Motion that stays unchanged (within twice the threshold) this many frames (1 s at 5 fps) is absorbed. */
+const STILL_FRAMES = 5;
 /** Weight of a frame in the background on a frame changed by light. */
 const LIGHT_ALPHA = 0.5;
 /** Offset that keeps the log-ratio finite and calm in black areas. */
@@ -108,7 +114,7 @@ const LOG_OFFSET = 8;
  *   motion; a region whose change is smooth illumination (its log-ratio to the background has no sharp edges,
  *   unlike anything in front of the background) is a light change, learnt at once, with the tiles of it that
  *   do hold edges kept as motion (a person in a headlight beam).
- * - Motion that stays unchanged for 2 s (someone who stopped, or the ghost a reset background keeps) is
+ * - Motion that stays unchanged for 1 s (someone who stopped, or the ghost a reset background keeps) is
  *   absorbed into the background.
  *
  * Pure: no I/O, one instance per camera.
@@ -150,6 +156,12 @@ export class MotionGate {
   private readonly stack: Int32Array;
   private readonly lumaHist = new Uint32Array(256);
   private readonly ratioHist = new Uint32Array(4 * RATIO_STEPS + 1);
+  private readonly bandHist = new Uint32Array(BANDS * 256);
+  private readonly bandCount = new Uint32Array(BANDS);
+  private readonly bandSum = new Float64Array(BANDS);
+  /** This frame's frame-wide change of light: expected frame = lightOffset + lightSlope × background. */
+  private lightOffset = 0;
+  private lightSlope = 1;
   private readonly noiseHist = new Uint32Array(2 * 255 * 4 + 1);
   private readonly devHist = new Uint32Array(255 * 4 + 1);
 
@@ -332,24 +344,67 @@ export class MotionGate {
   }
 
   /**
-   * Fills `diff` with the difference from the background once the global gain is taken out, and returns that
-   * gain: the median ratio frame/background (light multiplies what the scene reflects; a moving object is a
-   * minority of pixels and does not move the median).
+   * Fills `diff` with the difference from the background once the global change of light is taken out, and
+   * returns the median ratio frame/background (the gain). The global change is fitted as cur = a + b·bg over
+   * the median frame value of each band of background levels: light multiplies what the scene reflects, and a
+   * camera's auto-exposure also lifts the dark levels more than the bright ones; a moving object is a minority
+   * of each band and does not move its median. Too few bands (a flat wall): the gain alone.
    */
   private measureDifference(cur: Float32Array, bg: Float32Array): number {
     const n = cur.length;
     const hist = this.ratioHist;
+    const bands = this.bandHist;
+    const count = this.bandCount;
+    const sumX = this.bandSum;
     hist.fill(0);
+    bands.fill(0);
+    count.fill(0);
+    sumX.fill(0);
     const top = hist.length - 1;
     for (let i = 0; i < n; i++) {
       if (this.mask[i]) continue;
-      const r = Math.round(((cur[i]! + LOG_OFFSET) / (bg[i]! + LOG_OFFSET)) * RATIO_STEPS);
+      const x = bg[i]!;
+      const y = cur[i]!;
+      const r = Math.round(((y + LOG_OFFSET) / (x + LOG_OFFSET)) * RATIO_STEPS);
       hist[r > top ? top : r]! += 1;
+      const band = x <= 0 ? 0 : x >= 255 ? BANDS - 1 : Math.floor(x / (256 / BANDS));
+      const v = y <= 0 ? 0 : y >= 255 ? 255 : Math.round(y);
+      bands[band * 256 + v]! += 1;
+      count[band]! += 1;
+      sumX[band]! += x;
     }
     const gain = Math.max(1, histogramQuantile(hist, this.watched / 2)) / RATIO_STEPS;
+    this.fitLight(gain);
+    const { lightOffset: a, lightSlope: b } = this;
     const diff = this.diff;
-    for (let i = 0; i < n; i++) diff[i] = cur[i]! + LOG_OFFSET - gain * (bg[i]! + LOG_OFFSET);
+    for (let i = 0; i < n; i++) diff[i] = cur[i]! - (a + b * bg[i]!);
     return gain;
+  }
+
+  /** Weighted least squares of band medians (twice, without the bands the first fit does not explain). */
+  private fitLight(gain: number): void {
+    const minCount = Math.max(16, this.watched * 0.01);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    const ws: number[] = [];
+    for (let band = 0; band < BANDS; band++) {
+      const c = this.bandCount[band]!;
+      if (c < minCount) continue;
+      xs.push(this.bandSum[band]! / c);
+      ys.push(histogramQuantile(this.bandHist.subarray(band * 256, band * 256 + 256), c / 2));
+      ws.push(c);
+    }
+    // The gain model, cur + 8 = gain·(bg + 8), as a line: the fallback.
+    this.lightSlope = gain;
+    this.lightOffset = LOG_OFFSET * (gain - 1);
+    let keep = xs.map(() => true);
+    for (let pass = 0; pass < 2; pass++) {
+      const fit = weightedLine(xs, ys, ws, keep);
+      if (!fit || fit.slope < 0.25 || fit.slope > 4) return;
+      this.lightSlope = fit.slope;
+      this.lightOffset = fit.offset;
+      keep = xs.map((x, k) => Math.abs(ys[k]! - (fit.offset + fit.slope * x)) <= BAND_RESIDUAL);
+    }
   }
 
   /**
@@ -393,7 +448,7 @@ export class MotionGate {
     const alpha = light ? LIGHT_ALPHA : this.alpha;
     const cap = (4 * threshold) ** 2;
     const varRate = this.varianceRate();
-    const still2 = threshold * threshold;
+    const still2 = 4 * threshold * threshold;
     for (let i = 0; i < bg.length; i++) {
       let moving = this.learnRate[i] === LEARN_MOTION;
       if (moving) {
@@ -406,7 +461,7 @@ export class MotionGate {
       } else this.stillAge[i] = 0;
       const rate = this.learnRate[i];
       const a = moving ? this.alpha / 4 : rate === LEARN_MOTION || rate === LEARN_LIGHT ? LIGHT_ALPHA : alpha;
-      bg[i] = (gain * (bg[i]! + LOG_OFFSET) - LOG_OFFSET) * (1 - a) + cur[i]! * a;
+      bg[i] = (this.lightOffset + this.lightSlope * bg[i]!) * (1 - a) + cur[i]! * a;
       if (this.learnRate[i] === 0 && !light) {
         const d = this.diff[i]!;
         variance[i] = variance[i]! * (1 - varRate) + Math.min(d * d, cap) * varRate;
@@ -551,6 +606,8 @@ export class MotionGate {
       for (let x = 0; x < bw; x++) {
         const i = (y0 + y) * w + x0 + x;
         if (this.mask[i]) continue;
+        // Against the background itself, not the fitted frame-wide change: a fit pulled by a large beam would
+        // bring the texture into the log-ratio, while any gain is a constant there, which the local mean removes.
         q[y * bw + x] = Math.log((cur[i]! + LOG_OFFSET) / (bg[i]! + LOG_OFFSET));
         weight[y * bw + x] = 1;
       }
@@ -614,6 +671,41 @@ interface Box {
   y0: number;
   x1: number;
   y1: number;
+}
+
+/** Weighted least-squares line y = offset + slope·x over the kept points; undefined when x hardly varies. */
+function weightedLine(
+  xs: number[],
+  ys: number[],
+  ws: number[],
+  keep: boolean[],
+): { offset: number; slope: number } | undefined {
+  let sw = 0;
+  let sx = 0;
+  let sy = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let k = 0; k < xs.length; k++) {
+    if (!keep[k]) continue;
+    sw += ws[k]!;
+    sx += ws[k]! * xs[k]!;
+    sy += ws[k]! * ys[k]!;
+    lo = Math.min(lo, xs[k]!);
+    hi = Math.max(hi, xs[k]!);
+  }
+  // A flat wall spans one or two bands: a line through them would follow noise, not light.
+  if (sw === 0 || hi - lo < MIN_BAND_SPREAD) return undefined;
+  const mx = sx / sw;
+  const my = sy / sw;
+  let sxx = 0;
+  let sxy = 0;
+  for (let k = 0; k < xs.length; k++) {
+    if (!keep[k]) continue;
+    sxx += ws[k]! * (xs[k]! - mx) ** 2;
+    sxy += ws[k]! * (xs[k]! - mx) * (ys[k]! - my);
+  }
+  const slope = sxy / sxx;
+  return { offset: my - slope * mx, slope };
 }
 
 function median(values: readonly number[]): number {

@@ -11,6 +11,8 @@ export interface ScoreOptions {
   gapSeconds?: number;
   /** Motion this long after an event's end still belongs to it (the person leaving, the background settling). */
   tailSeconds?: number;
+  /** Motion this long before an event's labeled start belongs to it (hand labels are to the second). */
+  leadSeconds?: number;
 }
 
 export interface EventScore extends SceneEvent {
@@ -41,14 +43,15 @@ export function scoreMotion(
 ): MotionScore {
   const gap = opts.gapSeconds ?? 3;
   const tail = opts.tailSeconds ?? 1;
-  const inEvent = (t: number) => events.some((e) => t >= e.start && t <= e.end + tail);
+  const lead = opts.leadSeconds ?? 0;
+  const inEvent = (t: number) => events.some((e) => t >= e.start - lead && t <= e.end + tail);
   const scored: EventScore[] = events.map((e) => {
     const during = verdicts.filter((v) => v.t >= e.start && v.t <= e.end);
-    const first = verdicts.find((v) => v.motion && v.t >= e.start && v.t <= e.end + tail);
+    const first = verdicts.find((v) => v.motion && v.t >= e.start - lead && v.t <= e.end + tail);
     return {
       ...e,
       detected: first !== undefined,
-      ...(first ? { latency: first.t - e.start } : {}),
+      ...(first ? { latency: Math.max(0, first.t - e.start) } : {}),
       coverage: during.length ? during.filter((v) => v.motion).length / during.length : 0,
     };
   });
