@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { Polygon } from '@vigint/contracts';
 import type { FfmpegAdapter } from '@vigint/ffmpeg';
 import type { ImageAdapter } from '@vigint/image';
-import type { PrivacyMasker } from './pipeline';
+import type { PrivacyMasker } from './incident-dispatcher';
 
 /**
  * Blacks out privacy masks in a clip before it leaves the agent. Stream-copied clips carry the camera's full

@@ -130,8 +130,37 @@ describe('agent configuration', () => {
       ['--config', join(work, 'bad.ini')],
       /\[VideoAnalysis\] short_buffer_duration must be a positive number \(got "soon"\)/,
     );
-    fails(['--config', join(work, 'unknown.yaml')], /unknown\.yaml: cameras\.0/);
+    fails(
+      ['--config', join(work, 'unknown.yaml')],
+      /unknown\.yaml: cameras\[0\]\.treshold: unknown key \(did you mean "threshold"\?\)/,
+    );
     fails(['--config', join(work, 'mask.yaml')], /motion\.mask/);
+    // Each bad value names its key, what it got and what it takes (issue: `Expected union value` said neither).
+    const bad = async (name: string, yaml: string, message: RegExp) => {
+      await writeFile(join(work, name), yaml);
+      fails(['--config', join(work, name)], message);
+    };
+    await bad(
+      'lang.yaml',
+      `cameras:\n  - id: a\n    video_input: ${video}\n    language: de\n`,
+      /lang\.yaml: cameras\[0\]\.language: "de" is not allowed; use en or fr/,
+    );
+    await bad(
+      'fps.yaml',
+      `defaults:\n  detect_fps: 99\ncameras: []\n`,
+      /defaults\.detect_fps: must be a number from 0 \(exclusive\) to 30 \(got 99\)/,
+    );
+    await bad(
+      'clip.yaml',
+      `cameras:\n  - id: a\n    video_input: ${video}\n    record: { max_clip: 2 }\n`,
+      /cameras\[0\]\.record\.max_clip: must be a number from 5 to 300 \(got 2\)/,
+    );
+    await bad(
+      'id.yaml',
+      `cameras:\n  - id: a b\n    video_input: ${video}\n`,
+      /cameras\[0\]\.id: "a b" is not allowed; use letters/,
+    );
+    await bad('top.yaml', `camera:\n  - id: a\n`, /no camera/);
     fails(['--config', join(work, 'missing.yaml')], /cannot read config file .*missing\.yaml: ENOENT/);
     fails([], /no camera/);
     fails(['--rtsp-url', 'not a url'], /invalid RTSP URL in --rtsp-url: "not a url" is not a URL/);

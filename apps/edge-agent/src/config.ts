@@ -1,7 +1,7 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseIni } from 'ini';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -96,9 +96,13 @@ export const AgentEnv = Type.Object({
 });
 
 const RiskSetting = Type.String({ description: 'NONE, LOW, MEDIUM, HIGH or CRITICAL' });
+const IdSetting = Type.String({
+  pattern: '^[A-Za-z0-9_.-]{1,64}$',
+  description: "letters, digits, '.', '_' or '-' (at most 64)",
+});
 
 const cameraProps = {
-  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
+  id: Type.Optional(IdSetting),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
   rtsp_url: Type.Optional(Type.String()),
   video_input: Type.Optional(Type.String()),
@@ -146,11 +150,76 @@ function readText(file: string, what: string): string {
   }
 }
 
+/** `/cameras/0/language` → `cameras[0].language`, the way the key reads in the file. */
+function keyPath(path: string, prefix = ''): string {
+  const parts = path.split('/').filter(Boolean);
+  const key = parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  return prefix && key ? `${prefix}.${key}` : prefix || key || '(top level)';
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  const dist = (a: string, b: string): number => {
+    const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = d[0]!;
+      d[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cur = d[j]!;
+        d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+      }
+    }
+    return d[b.length]!;
+  };
+  const best = candidates.map((c) => ({ c, d: dist(word, c) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? best.c : undefined;
+}
+
+/**
+ * One schema error as a person reads it: the key as written in the file, what it got and what it takes
+ * (the allowed values of a choice, the range of a number, the known keys next to an unknown one).
+ */
+export function explainSchemaError(e: ValueError, prefix = ''): string {
+  const schema = e.schema as Record<string, unknown>;
+  const got = JSON.stringify(e.value);
+  if (e.type === ValueErrorType.ObjectAdditionalProperties) {
+    const parentPath = e.path.split('/').slice(0, -1).join('/');
+    const unknown = e.path.split('/').at(-1) ?? '';
+    const known = Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
+    const guess = closest(unknown, known);
+    return (
+      `${keyPath(e.path, prefix)}: unknown key` +
+      (guess ? ` (did you mean "${guess}"?)` : '') +
+      (known.length ? `; keys allowed in ${keyPath(parentPath, prefix)}: ${known.join(', ')}` : '')
+    );
+  }
+  const choices = (schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const);
+  if (choices && choices.every((c) => c !== undefined)) {
+    return `${keyPath(e.path, prefix)}: ${got} is not allowed; use ${choices.map(String).join(' or ')}`;
+  }
+  if (typeof schema.description === 'string') {
+    return `${keyPath(e.path, prefix)}: ${got} is not allowed; use ${schema.description}`;
+  }
+  if (schema.type === 'number' || schema.type === 'integer') {
+    const what = schema.type === 'integer' ? 'a whole number' : 'a number';
+    const lo = schema.minimum ?? schema.exclusiveMinimum;
+    const hi = schema.maximum ?? schema.exclusiveMaximum;
+    const range =
+      lo !== undefined && hi !== undefined
+        ? ` from ${String(lo)}${schema.exclusiveMinimum !== undefined ? ' (exclusive)' : ''} to ${String(hi)}`
+        : '';
+    return `${keyPath(e.path, prefix)}: must be ${what}${range} (got ${got})`;
+  }
+  if (schema.type === 'boolean') return `${keyPath(e.path, prefix)}: must be true or false (got ${got})`;
+  if (schema.type === 'array') return `${keyPath(e.path, prefix)}: must be a list (got ${got})`;
+  if (schema.type === 'object') return `${keyPath(e.path, prefix)}: must be a mapping of keys (got ${got})`;
+  return `${keyPath(e.path, prefix)}: ${e.message.replace(/^Expected/, 'must be')} (got ${got})`;
+}
+
 function validateFile(value: unknown, file: string): AgentFile {
   if (Value.Check(AgentFile, value)) return value;
-  const first = Value.Errors(AgentFile, value).First();
-  const field = first?.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
-  throw new UserError(`invalid config ${file}: ${field}: ${first?.message ?? 'is invalid'}`);
+  const first = Value.Errors(AgentFile, value).First()!;
+  throw new UserError(`invalid config ${file}: ${explainSchemaError(first)} (see docs/agent-config.md)`);
 }
 
 /** Reads a YAML/JSON agent file, a multi_source_config.json or a config.ini into the agent file shape. */
@@ -241,10 +310,7 @@ function risk(value: string | undefined, where: string, fallback: RiskLevel): Ri
 
 function checkMotion(m: MotionSettings, where: string): MotionSettings {
   if (!Value.Check(MotionSettings, m)) {
-    const first = Value.Errors(MotionSettings, m).First();
-    throw new UserError(
-      `invalid ${where}: motion${first?.path.replace(/\//g, '.') ?? ''} ${first?.message ?? 'is invalid'}`,
-    );
+    throw new UserError(`invalid ${where}: ${explainSchemaError(Value.Errors(MotionSettings, m).First()!, 'motion')}`);
   }
   return m;
 }
@@ -278,7 +344,9 @@ function buildCamera(
   );
   const record = Value.Default(RecordSettings, { ...(d.record ?? {}), ...(entry.record ?? {}) }) as RecordSettings;
   if (!Value.Check(RecordSettings, record))
-    throw new UserError(`invalid ${where}: record pre_capture/post_capture must be 0-60 seconds`);
+    throw new UserError(
+      `invalid ${where}: ${explainSchemaError(Value.Errors(RecordSettings, record).First()!, 'record')}`,
+    );
   return {
     id: entry.id ?? (index === 0 && cli.cameraId ? cli.cameraId : slug(name)),
     name,

@@ -13,7 +13,7 @@ import type { VideoInfo } from '@vigint/ffmpeg';
 import { silentLogger } from '@vigint/logger';
 import { Value } from '@sinclair/typebox/value';
 import type { AnalyzeRequest, Incident, IncidentBackend } from './backend';
-import type { CameraCapture } from './camera-capture';
+import type { CameraCapture, CaptureHandlers } from './camera-capture';
 import type { CameraConfig } from './config';
 import { CameraPipeline, type ClipCutter } from './pipeline';
 import { SegmentIndex } from './segment-index';
@@ -71,7 +71,7 @@ function setup(risk: RiskLevel, options: { clipFails?: boolean } = {}) {
     analysisEnabled: true,
     alertEnabled: true,
     motion: Value.Default(MotionSettings, {}) as MotionSettings,
-    record: { pre_capture: 10, post_capture: 5 },
+    record: { pre_capture: 10, post_capture: 5, max_clip: 30 },
     threshold: RiskLevel.Medium,
     detectFps: FPS,
     sampleInterval: 2,
@@ -95,6 +95,7 @@ function setup(risk: RiskLevel, options: { clipFails?: boolean } = {}) {
         (s) => s.end > from && s.start < to,
       ),
     refreshSegments: async () => undefined,
+    run: async (_h: CaptureHandlers) => CameraState.Ended,
   };
   const analyzed: AnalyzeRequest[] = [];
   const delivered: Array<{ incident: Incident; clip: string | undefined }> = [];
@@ -147,7 +148,7 @@ function setup(risk: RiskLevel, options: { clipFails?: boolean } = {}) {
       now += 1 / FPS;
     }
   };
-  return { pipeline, analyzed, delivered, cuts, feed };
+  return { pipeline, analyzed, delivered, cuts, feed, capture, setNow: (t: number) => (now = t) };
 }
 
 describe('CameraPipeline', () => {
@@ -182,12 +183,14 @@ describe('CameraPipeline', () => {
     expect(t.pipeline.stats.alerts[0]).toMatchObject({ status: 'sent', destination: '/outbox/x.eml' });
   });
 
-  it('keeps sampling (no incident) below the threshold, and the cooldown stops a second alert', async () => {
+  it('backs off below the threshold (scene memory), and the cooldown stops a second alert', async () => {
     const low = setup(RiskLevel.Low);
     await low.feed(5, false);
     await low.feed(10, true);
     await low.pipeline.finish();
-    expect(low.analyzed).toHaveLength(5); // 10 s of motion / one sample every 2 s
+    // The fixed cadence asked 5 times in 10 s of motion; after "nothing wrong" at 5 s the next ask waits 4 s, then 8 s.
+    expect(low.analyzed).toHaveLength(2);
+    expect(low.pipeline.stats.skipped).toBe(3);
     expect(low.pipeline.stats.incidents).toBe(0);
     expect(low.delivered).toHaveLength(0);
 
@@ -199,6 +202,50 @@ describe('CameraPipeline', () => {
     await high.pipeline.finish();
     expect(high.analyzed).toHaveLength(1);
     expect(high.delivered).toHaveLength(1);
+  });
+
+  it('delivers an incident open when the stream stops at once, not when the camera returns', async () => {
+    const t = setup(RiskLevel.High);
+    let resume!: () => void;
+    const back = new Promise<void>((r) => (resume = r));
+    let deliveredWhileDown = -1;
+    t.capture.run = async (h: CaptureHandlers) => {
+      await t.feed(5, false);
+      await t.feed(3, true); // the incident opens; the stream drops 3 s in, before the 5 s post-roll is over
+      t.capture.state = CameraState.Reconnecting;
+      h.onState?.(CameraState.Reconnecting, { attempt: 1, reason: 'no frame for 10 s' });
+      // The camera stays away: wait until the delivery has had every chance to run, then look.
+      for (let i = 0; i < 20 && t.delivered.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      deliveredWhileDown = t.delivered.length;
+      resume();
+      await back;
+      t.capture.state = CameraState.Ended;
+      return CameraState.Ended;
+    };
+    await t.pipeline.run();
+    expect(deliveredWhileDown).toBe(1);
+    expect(t.delivered).toHaveLength(1);
+    expect(t.pipeline.stats.alerts[0]).toMatchObject({ kind: 'incident', status: 'sent' });
+    // The clip ends at the last frame before the drop.
+    expect(t.pipeline.stats.alerts[0]!.clipRange![1]).toBeCloseTo(7.8, 1);
+  });
+
+  it('on continuous activity the alert goes max_clip after the event start; activity after it is a follow-up', async () => {
+    const t = setup(RiskLevel.High);
+    await t.feed(10, false);
+    await t.feed(35, true); // motion 10-45 s: the clip is cut at 40 s while people still move
+    expect(t.delivered).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.delivered).toHaveLength(1);
+    expect(t.pipeline.stats.alerts[0]).toMatchObject({ kind: 'incident', clipRange: [0, 40] });
+    await t.feed(20, true);
+    await t.feed(10, false);
+    await t.pipeline.finish();
+    expect(t.delivered).toHaveLength(1); // one e-mail for the whole activity
+    const follow = t.pipeline.stats.alerts.filter((a) => a.kind === 'follow_up');
+    expect(follow).toHaveLength(1);
+    expect(follow[0]).toMatchObject({ status: 'recorded', clipRange: [40, 69.8] }); // last motion 64.8 s + post-roll
+    expect(t.analyzed).toHaveLength(1);
   });
 
   it('still alerts, with the snapshot and the reason, when the clip cannot be made', async () => {

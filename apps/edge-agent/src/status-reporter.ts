@@ -1,5 +1,5 @@
 import type { CameraState } from '@vigint/contracts';
-import type { CameraStats } from './pipeline';
+import type { CameraStats } from './camera-stats';
 
 export interface CameraView {
   id: string;

@@ -44,6 +44,8 @@ export const RecordSettings = Type.Object({
   post_capture: Type.Number({ minimum: 0, maximum: 60, default: 5 }),
   /** Keep the camera's sound in recordings and clips (off by default: recording sound is regulated in many places). */
   audio: Type.Optional(Type.Boolean({ default: false })),
+  /** The alert clip ends at most this long after the event start; the e-mail goes then (activity after it is a follow-up). */
+  max_clip: Type.Optional(Type.Number({ minimum: 5, maximum: 300, default: 30 })),
 });
 export type RecordSettings = Static<typeof RecordSettings>;
 

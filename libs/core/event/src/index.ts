@@ -1,0 +1,2 @@
+export * from './event-maintainer';
+export * from './scene-memory';
