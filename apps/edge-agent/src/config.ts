@@ -67,7 +67,9 @@ export interface AgentConfig {
   /** Raise "camera offline" after this long without frames. */
   offlineAlertSeconds: number;
   segmentSeconds: number;
-  logLevel: string;
+  /** Unset: `warn` on a terminal, `info` otherwise. */
+  logLevel?: string;
+  logFormat?: 'json' | 'pretty';
   outboxDrainSeconds: number;
   /** Where the alert e-mail claims to come from, and the secret for signed video links (seed `secret_key`). */
   secretKey?: string;
@@ -90,7 +92,10 @@ export const AgentEnv = Type.Object({
   EMAIL_PASSWORD: Type.Optional(Type.String()),
   EMAIL_FROM: Type.String({ default: 'vigint@localhost' }),
   EMAIL_TO: Type.Optional(Type.String()),
-  LOG_LEVEL: Type.String({ default: 'info' }),
+  /** Default: `warn` on a terminal (the status line shows the rest), `info` otherwise. */
+  LOG_LEVEL: Type.Optional(Type.String()),
+  /** `json` or `pretty`; default: readable on a terminal, JSON when the output is a pipe or a file. */
+  LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')])),
   /** Distributed mode: how long the agent waits at exit for its outbox to reach the gateway (the rest replays at next start). */
   OUTBOX_DRAIN_SECONDS: Type.Number({ minimum: 0, maximum: 3600, default: 10 }),
 });
@@ -437,6 +442,7 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
     watchdogSeconds: merged.watchdog_seconds ?? 10,
     offlineAlertSeconds: merged.offline_alert_seconds ?? 60,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     segmentSeconds: merged.segment_seconds ?? 2,
     outboxDrainSeconds: e.OUTBOX_DRAIN_SECONDS,
   };

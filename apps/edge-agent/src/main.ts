@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { AppError, CameraState } from '@vigint/contracts';
 import { FfmpegAdapter, resolveFfmpeg } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
-import { createLogger, redactUrl, type Logger } from '@vigint/logger';
+import { createLogger, logFormatFor, redactUrl, type Logger } from '@vigint/logger';
 import type { IncidentBackend } from './backend';
 import { CameraCapture } from './camera-capture';
 import { ClipMasker } from './clip-masker';
@@ -49,8 +49,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const config = loadAgentConfig(cli);
   const tty = process.stdout.isTTY === true;
-  // Logs go to stderr so stdout carries the human lines (start, status, summary); on a TTY only warnings.
-  const log = createLogger({ name: 'edge-agent', level: tty ? 'warn' : config.logLevel, destination: process.stderr });
+  // Logs go to stderr so stdout carries the human lines (start, status, summary). On a terminal: readable lines,
+  // warnings and above unless LOG_LEVEL says; piped or LOG_FORMAT=json: JSON for services and log collectors.
+  const log = createLogger({
+    name: 'edge-agent',
+    level: config.logLevel ?? (tty ? 'warn' : 'info'),
+    destination: process.stderr,
+    format: logFormatFor(process.stderr, config.logFormat),
+  });
   const binaries = resolveFfmpeg();
   const ffmpeg = new FfmpegAdapter(log, binaries);
   const image = new ImageAdapter();

@@ -57,7 +57,8 @@ export class StatusReporter {
 
 export function formatStatus(v: CameraView, fps: number): string {
   const s = v.stats;
-  return `${v.id}: ${v.state} ${fps.toFixed(1)} fps ${v.motion ? 'MOTION' : 'still'} · AI ${s.aiCalls}/${s.analyses} · incidents ${s.incidents}`;
+  const skipped = s.skipped ? ` (${s.skipped} skipped: scene unchanged)` : '';
+  return `${v.id}: ${v.state} ${fps.toFixed(1)} fps ${v.motion ? 'MOTION' : 'still'} · AI ${s.aiCalls}/${s.analyses}${skipped} · incidents ${s.incidents}`;
 }
 
 export function formatSummary(views: CameraView[]): string {
@@ -66,7 +67,8 @@ export function formatSummary(views: CameraView[]): string {
     const s = v.stats;
     lines.push(
       `  ${v.id} (${v.state}): frames read ${s.framesRead}, frames with motion ${s.motionFrames}, ` +
-        `analyses ${s.analyses}, AI calls ${s.aiCalls}, incidents ${s.incidents}, alerts ${s.alerts.length}` +
+        `analyses ${s.analyses}, AI calls ${s.aiCalls}, skipped by the scene memory ${s.skipped}, ` +
+        `incidents ${s.incidents}, alerts ${s.alerts.filter((a) => a.kind !== 'follow_up').length}` +
         (s.errors ? `, errors ${s.errors}` : ''),
     );
     for (const a of s.alerts) {

@@ -34,7 +34,7 @@ describe('edge agent CLI: bad input', { timeout: 30_000 }, () => {
     [
       'a bad value in the config',
       () => ['--config', join(work, 'bad-field.yaml')],
-      /invalid config .*bad-field\.yaml: cameras\.0\.detect_fps/,
+      /invalid config .*bad-field\.yaml: cameras\[0\]\.detect_fps: must be a number from 0 \(exclusive\) to 30 \(got -3\)/,
     ],
     ['a bad API_SERVER_URL', () => ['--video-input', join(work, 'not-a-video.mp4')], /API_SERVER_URL/],
   ];

@@ -96,11 +96,11 @@ describe('EventMaintainer', () => {
     }
   });
 
-  it('backs off on an unchanged scene (4, 8, 16, 32, then every 60 s)', () => {
+  it('backs off on an unchanged scene (2, 4, 8, 16, 32, then every 60 s)', () => {
     const s = sim();
     s.feed(200, (t) => person(0.4 + 0.01 * Math.sin(t)));
     const times = s.of('analyze').map((a) => a.t);
-    expect(times).toEqual([0, 4, 12, 28, 60, 120, 180]);
+    expect(times).toEqual([0, 2, 6, 14, 30, 62, 122, 182]);
   });
 
   it('asks again when something new enters an ongoing calm scene, and alerts on it', () => {
@@ -120,16 +120,16 @@ describe('EventMaintainer', () => {
 
   it('notices motion in another part of the frame and a clearly larger area', () => {
     const far = sim();
-    far.feed(30, (t) => person(0.1 + 0.02 * Math.sin(t)));
+    far.feed(31, (t) => person(0.1 + 0.02 * Math.sin(t))); // asks at 0, 2, 6, 14, 30
     const n = far.of('analyze').length;
     far.feed(20, () => person(0.8));
-    expect(far.of('analyze').slice(n)[0]).toMatchObject({ reason: 'new-place' });
+    expect(far.of('analyze').slice(n)[0]).toMatchObject({ reason: 'new-place', t: 45 }); // not the 62 s recheck
 
     const big = sim();
-    big.feed(30, (t) => person(0.4 + 0.02 * Math.sin(t)));
+    big.feed(31, (t) => person(0.4 + 0.02 * Math.sin(t)));
     const k = big.of('analyze').length;
     big.feed(20, () => person(0.4, 0.2, 0.2, 0.6));
-    expect(big.of('analyze').slice(k)[0]).toMatchObject({ reason: 'larger-area' });
+    expect(big.of('analyze').slice(k)[0]).toMatchObject({ reason: 'larger-area', t: 45 });
   });
 
   it('asks at once at the start of every new motion run, whatever the backoff', () => {

@@ -181,10 +181,13 @@ export class EventMaintainer {
     this.scene.reset();
   }
 
-  /** Seconds to wait after an ask before asking again about the same, unchanged scene. */
+  /**
+   * Seconds to wait after an ask before asking again about the same, unchanged scene: the fixed interval after
+   * the first verdict (the first frames of a run may show an intruder only entering), then doubling.
+   */
   private recheckGap(): number {
     const base = this.settings.sampleInterval;
-    return Math.min(Math.max(base, this.settings.recheckCap ?? 60), base * 2 ** this.calm);
+    return Math.min(Math.max(base, this.settings.recheckCap ?? 60), base * 2 ** Math.max(0, this.calm - 1));
   }
 
   private askReason(t: number, novelty: Novelty | undefined): AnalyzeReason | undefined {

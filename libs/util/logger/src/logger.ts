@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import type { Logger } from 'pino';
+import { prettyStream } from './pretty-stream';
 
 export type { Logger } from 'pino';
 
@@ -46,6 +47,19 @@ export interface CreateLoggerOptions {
   level?: string;
   /** Where logs go; defaults to stdout. Tests pass a stream to capture and grep them. */
   destination?: NodeJS.WritableStream;
+  /** `json` (default: one JSON object a line, for services and log collectors) or `pretty` (readable, for a terminal). */
+  format?: LogFormat;
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * The format for a destination: `LOG_FORMAT` when set (`json` or `pretty`), else readable on a terminal and
+ * JSON everywhere else (pipes, files, containers).
+ */
+export function logFormatFor(destination: { isTTY?: boolean }, requested?: string): LogFormat {
+  if (requested === 'json' || requested === 'pretty') return requested;
+  return destination.isTTY === true ? 'pretty' : 'json';
 }
 
 export function loggerOptions(name: string, level = process.env.LOG_LEVEL ?? 'info'): LoggerOptions {
@@ -58,8 +72,12 @@ export function loggerOptions(name: string, level = process.env.LOG_LEVEL ?? 'in
   };
 }
 
-export function createLogger({ name, level, destination }: CreateLoggerOptions): Logger {
+export function createLogger({ name, level, destination, format = 'json' }: CreateLoggerOptions): Logger {
   const opts = loggerOptions(name, level);
+  if (format === 'pretty') {
+    const out = destination ?? process.stdout;
+    return pino(opts, prettyStream(out, { tty: (out as { isTTY?: boolean }).isTTY === true }) as DestinationStream);
+  }
   return destination ? pino(opts, destination as DestinationStream) : pino(opts);
 }
 
