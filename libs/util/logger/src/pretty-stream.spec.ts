@@ -33,7 +33,7 @@ describe('readable log lines', () => {
 
   it('writes no JSON in pretty format, keeps redaction, and JSON stays the default', async () => {
     const pretty = await capture('pretty', (log) => log.warn({ apiKey: 'sk-secret', cameraId: 'c1' }, 'gateway down'));
-    expect(pretty).toMatch(/^\d\d:\d\d:\d\d WARN  c1: gateway down apiKey=\[Redacted\]\n$/);
+    expect(pretty).toMatch(/^\d\d:\d\d:\d\d WARN {2}c1: gateway down apiKey=\[Redacted\]\n$/);
     expect(pretty).not.toContain('{');
     expect(pretty).not.toContain('sk-secret');
     const json = await capture('json', (log) => log.info({ n: 1 }, 'hello'));
