@@ -33,9 +33,19 @@ Processing:
   --detect-fps N            motion frames per second (default 5)
   -h, --help                show this help
 
+Config file (YAML/JSON; every key in docs/agent-config.md):
+  cameras: [{ id, name, rtsp_url | video_input, loop, rtsp_transport, enabled, analysis_enabled,
+              alert_enabled, threshold (NONE..CRITICAL), language (en, fr), detect_fps, sample_interval,
+              cooldown, motion: { threshold, contour_area, lightning_threshold, mask },
+              record: { pre_capture, post_capture, max_clip } }]
+  defaults: { the camera keys above, for every camera of the file }
+  api_server_url, short_buffer_duration, long_buffer_duration, watchdog_seconds,
+  offline_alert_seconds, segment_seconds
+
 Environment (overrides files): API_SERVER_URL (distributed mode), VIGINT_API_KEY / API_KEY / SECRET_KEY,
 GOOGLE_API_KEY (without it an offline analyzer runs), GEMINI_MODEL, GEMINI_BASE_URL, EMAIL_SMTP_SERVER,
-EMAIL_SMTP_PORT, EMAIL_USERNAME, EMAIL_PASSWORD, EMAIL_FROM, EMAIL_TO, FFMPEG_PATH, LOG_LEVEL.
+EMAIL_SMTP_PORT, EMAIL_USERNAME, EMAIL_PASSWORD, EMAIL_FROM, EMAIL_TO, FFMPEG_PATH, LOG_LEVEL,
+LOG_FORMAT (json or pretty; default pretty on a terminal). All of them: docs/configuration.md.
 `;
 
 /** Parses the command line; any mistake becomes a UserError naming the flag. */

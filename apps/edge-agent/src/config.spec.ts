@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RiskLevel } from '@vigint/contracts';
 import { parseCli } from './cli';
-import { loadAgentConfig } from './config';
+import { AgentFile, loadAgentConfig } from './config';
+import { USAGE } from './cli';
 import { UserError } from './user-error';
 
 describe('agent configuration', () => {
@@ -170,5 +171,14 @@ describe('agent configuration', () => {
     expect(() => parseCli(['--rtsp-transport', 'quic'])).toThrow(/--rtsp-transport "quic"/);
     expect(() => parseCli(['--camera-id', 'a b'])).toThrow(/--camera-id "a b"/);
     expect(() => parseCli(['stray'])).toThrow(UserError);
+  });
+
+  it('documents every config file key in docs/agent-config.md and --help', async () => {
+    const doc = await readFile(join(import.meta.dirname, '../../../docs/agent-config.md'), 'utf8');
+    const camera = AgentFile.properties.cameras.items.properties;
+    const keys = [...Object.keys(AgentFile.properties), ...Object.keys(camera), 'max_clip'];
+    expect(keys.filter((k) => !doc.includes(`| \`${k}\` |`))).toEqual([]);
+    const help = keys.filter((k) => k !== 'video_sources');
+    expect(help.filter((k) => !USAGE.includes(k))).toEqual([]);
   });
 });
