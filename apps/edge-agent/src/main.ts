@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { AppError, CameraState } from '@vigint/contracts';
-import { FfmpegAdapter, resolveFfmpeg } from '@vigint/ffmpeg';
+import { FfmpegAdapter, redactCredentials, resolveFfmpeg } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
 import { createLogger, logFormatFor, redactUrl, type Logger } from '@vigint/logger';
 import type { IncidentBackend } from './backend';
@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
       ),
     );
     out.print(
-      `  camera ${cam.id}: ${cam.kind === 'rtsp' ? redactUrl(cam.source) : cam.source}` +
+      `  camera ${cam.id}: ${cam.kind === 'rtsp' ? redactCredentials(redactUrl(cam.source)) : cam.source}` +
         `${cam.kind === 'file' ? (config.fast ? ' (fast)' : ' (real time)') : ` (rtsp ${cam.rtspTransport})`}` +
         `, detect ${cam.detectFps} fps, threshold ${cam.threshold}, pre/post ${cam.record.pre_capture}/${cam.record.post_capture} s` +
         `${cam.motion.mask.length ? `, ${cam.motion.mask.length} mask(s)` : ''}`,
@@ -146,7 +146,8 @@ export async function main(argv: string[]): Promise<number> {
   const failed = states.filter((s) => s === CameraState.Failed).length;
   if (failed > 0) {
     for (const [i, s] of states.entries())
-      if (s === CameraState.Failed) out.print(`camera ${config.cameras[i]!.id} failed (see the log above)`);
+      if (s === CameraState.Failed)
+        out.print(captures[i]!.failure?.message ?? `camera ${config.cameras[i]!.id} failed (see the log above)`);
   }
   const alertFailures = pipelines.reduce((n, p) => n + p.stats.alerts.filter((a) => a.status === 'failed').length, 0);
   if (alertFailures > 0) out.print(`${alertFailures} alert(s) could not be delivered (see the log)`);
