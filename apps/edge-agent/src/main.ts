@@ -147,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
   if (failed > 0) {
     for (const [i, s] of states.entries())
       if (s === CameraState.Failed)
-        out.print(captures[i]!.failure?.message ?? `camera ${config.cameras[i]!.id} failed (see the log above)`);
+        out.print(`camera ${config.cameras[i]!.id} failed: ${captures[i]!.failure?.message ?? 'see the log above'}`);
   }
   const alertFailures = pipelines.reduce((n, p) => n + p.stats.alerts.filter((a) => a.status === 'failed').length, 0);
   if (alertFailures > 0) out.print(`${alertFailures} alert(s) could not be delivered (see the log)`);

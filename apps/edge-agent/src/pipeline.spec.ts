@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AlertLanguage,
   AnalysisStage,
@@ -235,16 +235,23 @@ describe('CameraPipeline', () => {
     await t.feed(10, false);
     await t.feed(35, true); // motion 10-45 s: the clip is cut at 40 s while people still move
     expect(t.delivered).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(t.delivered).toHaveLength(1);
-    expect(t.pipeline.stats.alerts[0]).toMatchObject({ kind: 'incident', clipRange: [0, 40] });
+    // Delivered while the activity goes on (the delivery runs beside the frames).
+    await vi.waitFor(() => expect(t.delivered).toHaveLength(1), { timeout: 20_000, interval: 20 });
+    // Event start ≈ 10 s (the gate reports an object from its second frame): pre-roll 10 s + max clip 30 s.
+    const alert = t.pipeline.stats.alerts[0]!;
+    expect(alert.kind).toBe('incident');
+    expect(alert.clipRange![1]).toBeCloseTo(40, 0);
+    expect(alert.clipRange![1] - alert.clipRange![0]).toBeCloseTo(40, 5);
     await t.feed(20, true);
     await t.feed(10, false);
     await t.pipeline.finish();
     expect(t.delivered).toHaveLength(1); // one e-mail for the whole activity
     const follow = t.pipeline.stats.alerts.filter((a) => a.kind === 'follow_up');
     expect(follow).toHaveLength(1);
-    expect(follow[0]).toMatchObject({ status: 'recorded', clipRange: [40, 69.8] }); // last motion 64.8 s + post-roll
+    // From the end of the alert clip to the last motion (about 65 s) + the 5 s post-roll.
+    expect(follow[0]).toMatchObject({ status: 'recorded' });
+    expect(follow[0]!.clipRange![0]).toBe(alert.clipRange![1]);
+    expect(follow[0]!.clipRange![1]).toBeCloseTo(70, 0);
     expect(t.analyzed).toHaveLength(1);
   });
 
