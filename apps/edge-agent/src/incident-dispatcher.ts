@@ -22,15 +22,6 @@ export interface PrivacyMasker {
 /** What the dispatcher needs of the capture: the recorded segments and whether more are coming. */
 export type RecordedFootage = Pick<CameraCapture, 'segments' | 'segmentsBetween' | 'refreshSegments' | 'state'>;
 
-/**
- * Backends that keep incidents on record may take the incident when it opens (before its clip exists) and its
- * follow-ups (activity after the alert clip: end time extended, a further clip, no e-mail).
- */
-type RecordingBackend = IncidentBackend & {
-  announce?(incident: Incident): Promise<unknown>;
-  update?(incident: Incident, followUpClip: string | undefined): Promise<unknown>;
-};
-
 export interface DispatcherOptions {
   fast: boolean;
   /** Where clips are cut before delivery (the camera's temp dir). */
@@ -63,7 +54,7 @@ export class IncidentDispatcher {
   constructor(
     private readonly camera: CameraConfig,
     private readonly footage: RecordedFootage,
-    private readonly backend: RecordingBackend,
+    private readonly backend: IncidentBackend,
     private readonly clips: ClipCutter,
     private readonly opts: DispatcherOptions,
     private readonly stats: CameraStats,
@@ -102,12 +93,11 @@ export class IncidentDispatcher {
       { risk: result.risk_level, type: result.incident_type, eventStart: round2(start) },
       'incident opened',
     );
-    const announce = this.backend.announce?.bind(this.backend);
-    if (announce)
-      this.job(
-        ready.then(() => announce(incident)),
-        'announce',
-      );
+    // Recorded as open at once (announce never throws); the snapshot is masked before anything leaves.
+    this.job(
+      ready.then(() => this.backend.announce(incident)),
+      'announce',
+    );
   }
 
   private async maskSnapshot(incident: Incident): Promise<void> {
