@@ -73,6 +73,7 @@ const TILE = 16;
 const TILE_EDGE_FRACTION = 0.2;
 /** Bands of background levels whose medians the frame-wide change of light is fitted on. */
 const BANDS = 32;
+const BAND_SHIFT = 3;
 /** A band further than this (grey levels) from the first fit is left out of the second. */
 const BAND_RESIDUAL = 3;
 /** The bands fitted must span at least this many grey levels. */
@@ -367,8 +368,8 @@ export class MotionGate {
       const y = cur[i]!;
       const r = Math.round(((y + LOG_OFFSET) / (x + LOG_OFFSET)) * RATIO_STEPS);
       hist[r > top ? top : r]! += 1;
-      const band = x <= 0 ? 0 : x >= 255 ? BANDS - 1 : Math.floor(x / (256 / BANDS));
-      const v = y <= 0 ? 0 : y >= 255 ? 255 : Math.round(y);
+      const band = x <= 0 ? 0 : x >= 255 ? BANDS - 1 : x >> BAND_SHIFT;
+      const v = y <= 0 ? 0 : y >= 255 ? 255 : (y + 0.5) | 0;
       bands[band * 256 + v]! += 1;
       count[band]! += 1;
       sumX[band]! += x;
