@@ -5,13 +5,12 @@ import { ImageAdapter } from '@vigint/image';
 import { createLogger, logFormatFor, redactUrl, type Logger } from '@vigint/logger';
 import type { IncidentBackend } from './backend';
 import { CameraCapture } from './camera-capture';
-import { ClipMasker } from './clip-masker';
 import { parseCli, USAGE } from './cli';
 import { loadAgentConfig, type AgentConfig } from './config';
 import { createLocalBackend } from './local-backend';
 import { CameraPipeline } from './pipeline';
 import { AnalysisService, DEFAULT_MODELS } from '@vigint/alerting';
-import { ClipService } from '@vigint/clip';
+import { ClipService, PrivacyMasker } from '@vigint/clip';
 import { formatSummary, StatusReporter, type CameraView } from './status-reporter';
 import { makeCameraTempDir, sweepStaleTempDirs } from './temp-dirs';
 import { UserError } from './user-error';
@@ -71,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const clips = new ClipService(ffmpeg, log, image);
-  const privacy = new ClipMasker(ffmpeg, image);
+  const privacy = new PrivacyMasker(image, ffmpeg);
   const pipelines: CameraPipeline[] = [];
   const captures: CameraCapture[] = [];
   for (const cam of config.cameras) {

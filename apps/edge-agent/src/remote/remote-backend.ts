@@ -9,18 +9,19 @@ import {
 } from '@vigint/api-client';
 import { BufferType, IncidentType, RiskLevel, type AlertReply, type AnalysisResult } from '@vigint/contracts';
 import { summaryOf, verdictsOf } from '@vigint/alerting';
+import { PrivacyMasker } from '@vigint/clip';
 import type { ImageAdapter } from '@vigint/image';
-import { withClipError } from '../backend';
 import { redactUrl, silentLogger, type Logger } from '@vigint/logger';
-import type {
-  AnalyzeRequest,
-  CameraNotice,
-  CameraStatus,
-  OpeningIncident,
-  DeliveryResult,
-  DeliveryStatus,
-  Incident,
-  IncidentBackend,
+import {
+  withClipError,
+  type AnalyzeRequest,
+  type CameraNotice,
+  type CameraStatus,
+  type OpeningIncident,
+  type DeliveryResult,
+  type DeliveryStatus,
+  type Incident,
+  type IncidentBackend,
 } from '../backend';
 import { defaultOutboxVerdict, DiskOutbox, type OutboxEntry, type OutboxOutcome } from './disk-outbox';
 
@@ -48,8 +49,8 @@ export interface RemoteBackendOptions {
   baseUrl: string;
   /** Outbox folder: `pending/`, `rejected/`, `tmp/` are made inside it. */
   outboxDir: string;
-  /** Applies privacy masks and shrinks frames before they leave the agent (ImageAdapter). */
-  image: Pick<ImageAdapter, 'toAiJpeg'>;
+  /** Applies privacy masks and shrinks frames before they leave the agent (through PrivacyMasker). */
+  image: Pick<ImageAdapter, 'toAiJpeg' | 'applyMasks'>;
   log?: Logger;
   /**
    * Used when the gateway cannot be reached for an analysis (e.g. the offline analyzer of @vigint/alerting), so a
@@ -80,8 +81,11 @@ export class RemoteBackend implements IncidentBackend {
   private readonly outbox: DiskOutbox<RemoteAlertPayload, AlertReply>;
   private readonly log: Logger;
 
+  private readonly privacy: PrivacyMasker;
+
   private constructor(private readonly opts: RemoteBackendOptions) {
     this.log = (opts.log ?? silentLogger).child({ module: 'remote-backend' });
+    this.privacy = new PrivacyMasker(opts.image);
     this.outbox = new DiskOutbox<RemoteAlertPayload, AlertReply>({
       dir: opts.outboxDir,
       log: opts.log,
@@ -121,7 +125,7 @@ export class RemoteBackend implements IncidentBackend {
     const source = long ? req.longFrames!.slice(-MAX_ANALYZE_FRAMES) : req.frames.slice(-MAX_ANALYZE_FRAMES);
     // Masks go on before any byte leaves the agent; shrinking here also keeps uploads small.
     const frames = await Promise.all(
-      source.map(async (f) => (await this.opts.image.toAiJpeg(f, { masks: req.masks, maxSide })).data),
+      source.map(async (f) => (await this.privacy.maskForAi(f, req.masks, { maxSide })).data),
     );
     try {
       const reply = await this.opts.client.analyzeFrame(

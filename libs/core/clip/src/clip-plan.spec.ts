@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@vigint/contracts';
-import { planClip, type RecordedSegment } from './clip-plan';
+import { clipBounds, planClip, type RecordedSegment } from './clip-plan';
 
 // Segments of 4 s starting at t=100 (an epoch-like clock): 100, 104, 108, 112, 116 (last still recording).
 const segments: RecordedSegment[] = [100, 104, 108, 112, 116].map((start, i) => ({ file: `seg-${i}.ts`, start }));
@@ -60,5 +60,14 @@ describe('planClip', () => {
     expect(() => planClip({ segments, eventStart: NaN, eventEnd: 111, preCapture: 1, postCapture: 1 })).toThrow(
       /finite/,
     );
+  });
+});
+
+describe('clipBounds', () => {
+  it('is the pre/post window, capped at maxEnd (an event closed early), and what planClip cuts', () => {
+    const w = { eventStart: 110, eventEnd: 113, preCapture: 5, postCapture: 4 };
+    expect(clipBounds(w)).toEqual({ from: 105, to: 117 });
+    expect(clipBounds({ ...w, maxEnd: 114 })).toEqual({ from: 105, to: 114 });
+    expect(planClip({ ...w, maxEnd: 114, segments })).toMatchObject({ clipStart: 105, clipEnd: 114 });
   });
 });

@@ -90,6 +90,9 @@ export type ClipOutcome =
     }
   | { ok: false; clipError: string; code: ErrorCode };
 
+/** How much of the pre-roll a copy cut may skip to start on the keyframe just after the wanted start. */
+const LATE_START_SECONDS = 0.25;
+
 /** Largest frame side we encode (4K); bigger frames are scaled down. */
 const MAX_SIDE = 3840;
 const FORMATS: readonly string[] = [VideoFormat.Mp4, VideoFormat.Webm];
@@ -352,8 +355,11 @@ export class ClipService {
       await this.ffmpeg.run(concatCopyArgs({ listFile, outFile: joined }), run);
       const src = await this.ffmpeg.probe(joined, { signal: options.signal });
       const keyframes = await this.ffmpeg.keyframeTimes(joined, { signal: options.signal });
-      // Segments start on a keyframe, so there is always one at or before the start.
-      const before = keyframes.filter((k) => k <= startTime + 0.05).at(-1) ?? keyframes[0] ?? 0;
+      // A copy cut starts on the keyframe at or before the start (segments start on one, so there is one).
+      // A keyframe a moment after the start is better still: start there, a fraction of the pre-roll late.
+      const after = keyframes.find((k) => k > startTime + 0.001);
+      const copyStart = after !== undefined && after - startTime <= LATE_START_SECONDS ? after + 0.001 : startTime;
+      const before = keyframes.filter((k) => k <= copyStart).at(-1) ?? 0;
       const early = Math.max(0, startTime - before);
       const wantAudio = audio && src.hasAudio;
       let method: ClipMethod = 'copy';
@@ -370,7 +376,10 @@ export class ClipService {
       if (method === 'copy') {
         const audioMode = !wantAudio ? false : src.audioCodec === 'aac' ? true : ('transcode' as const);
         if (audioMode === 'transcode') reason += `, audio ${src.audioCodec ?? ''} → AAC`;
-        await this.ffmpeg.run(cutCopyArgs({ inFile: joined, startTime, endTime, outFile: tmp, audio: audioMode }), run);
+        await this.ffmpeg.run(
+          cutCopyArgs({ inFile: joined, startTime: copyStart, endTime, outFile: tmp, audio: audioMode }),
+          run,
+        );
       } else {
         await this.ffmpeg.run(
           cutTranscodeArgs({ inFile: joined, startTime, endTime, outFile: tmp, audio: wantAudio }),

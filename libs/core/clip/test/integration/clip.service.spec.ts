@@ -242,3 +242,76 @@ describe('cutFromSegments', () => {
     ).rejects.toBeInstanceOf(AppError);
   });
 });
+
+describe('cutClip', () => {
+  let rec: TestSegments;
+  let sparse: TestSegments;
+  beforeAll(async () => {
+    rec = await makeTestSegments({ seconds: 12, segmentSeconds: 2, width: 320, height: 180, audio: true });
+    // A "smart codec" camera: one keyframe every 6 s, so segments are 6 s long whatever was asked.
+    sparse = await makeTestSegments({ seconds: 12, segmentSeconds: 2, width: 320, height: 180, gopSeconds: 6 });
+    cleanup.push(rec.dir, sparse.dir);
+  });
+  const planFor = (r: TestSegments, eventStart: number, eventEnd: number, pre: number, post: number) =>
+    planClip({
+      segments: r.files.map((file, i) => ({ file, start: r.starts[i]! })),
+      eventStart,
+      eventEnd,
+      preCapture: pre,
+      postCapture: post,
+    })!;
+
+  it('copies an H.264 recording, without sound unless asked, with AAC when asked', async () => {
+    const plan = planFor(rec, 6, 7.5, 3, 1.5);
+    const silent = await clips.cutClip(plan, join(dir, 'cut-silent.mp4'));
+    expect(silent).toMatchObject({ ok: true, method: 'copy' });
+    if (!silent.ok) return;
+    expect(silent.info).toMatchObject({ codec: 'h264', hasAudio: false });
+    const loud = await clips.cutClip(plan, join(dir, 'cut-audio.mp4'), { audio: true });
+    if (!loud.ok) throw new Error(loud.clipError);
+    expect(loud.info).toMatchObject({ codec: 'h264', hasAudio: true, audioCodec: 'aac' });
+    expect(loud.info.durationSeconds).toBeGreaterThan(5.8);
+    expect(loud.info.durationSeconds).toBeLessThan(7.2);
+  });
+
+  it('re-encodes the window when the keyframe before the start is far (long GOP): the clip starts on time', async () => {
+    // Wanted 7..10 s; the keyframe before is at 6 s — a copy would start 1 s early (allowed up to 0.5 here)
+    // and, with 10 s GOPs, up to 10 s before the pre-roll.
+    const plan = planFor(sparse, 8, 9, 1, 1);
+    const out = await clips.cutClip(plan, join(dir, 'cut-sparse.mp4'), { maxEarlyStartSeconds: 0.5 });
+    if (!out.ok) throw new Error(out.clipError);
+    expect(out.method).toBe('transcode');
+    expect(out.reason).toMatch(/sparse keyframes/);
+    expect(out.info.codec).toBe('h264');
+    expect(out.info.durationSeconds).toBeGreaterThan(2.8);
+    expect(out.info.durationSeconds).toBeLessThan(3.3);
+  });
+
+  it('starts a copy on a keyframe just after the wanted start rather than a GOP before it', async () => {
+    // The keyframe at 6 s is 30 ms after the wanted start 5.97: seeking to 5.97 would land on the one at 0.
+    const plan = planFor(sparse, 6.97, 8, 1, 1);
+    const out = await clips.cutClip(plan, join(dir, 'cut-late.mp4'));
+    if (!out.ok) throw new Error(out.clipError);
+    expect(out.method).toBe('copy');
+    expect(out.info.durationSeconds).toBeLessThan(3.4);
+  });
+
+  it('returns a typed failure (never throws) when the recording is unreadable', async () => {
+    const bad = join(dir, 'bad.ts');
+    await writeFile(bad, Buffer.alloc(2048, 7));
+    const out = await clips.cutClip(
+      {
+        segmentFiles: [bad],
+        startTime: 0,
+        endTime: 2,
+        clipStart: 0,
+        clipEnd: 2,
+        missingPreSeconds: 0,
+        missingPostSeconds: 0,
+      },
+      join(dir, 'cut-bad.mp4'),
+    );
+    expect(out).toMatchObject({ ok: false, clipError: expect.stringMatching(/clip could not be made/) });
+    await expect(stat(join(dir, 'cut-bad.mp4'))).rejects.toThrow();
+  });
+});

@@ -5,10 +5,10 @@ import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
 import { silentLogger } from '@vigint/logger';
 import { makeTestVideo } from '@vigint/testing';
-import { ClipMasker } from '../../src/clip-masker';
+import { PrivacyMasker } from '../../src';
 
 /** Privacy masks reach the clip too: the stream-copied recording carries the full picture. */
-describe('ClipMasker', { timeout: 40_000 }, () => {
+describe('PrivacyMasker', { timeout: 40_000 }, () => {
   const ffmpeg = new FfmpegAdapter(silentLogger);
   const image = new ImageAdapter();
   let video: string;
@@ -20,7 +20,7 @@ describe('ClipMasker', { timeout: 40_000 }, () => {
 
   it('blacks out the masked polygon in every frame and keeps the rest, duration and size', async () => {
     const out = join(dirname(video), 'masked.mp4');
-    await new ClipMasker(ffmpeg, image).mask(
+    await new PrivacyMasker(image, ffmpeg).maskClip(
       video,
       [
         [
