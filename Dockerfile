@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One Dockerfile, one image per process. Build a target with --target:
-#   docker build --target api-proxy  -t vigint-api-proxy .   gateway (no ffmpeg)
+#   docker build --target api-proxy  -t vigint-api-proxy .   gateway (Debian ffmpeg: ffprobe on uploads)
 #   docker build --target worker     -t vigint-worker .      BullMQ worker (Debian ffmpeg)
 #   docker build --target edge-agent -t vigint-edge-agent .  camera agent (Debian ffmpeg)
 #   docker build --target migrate    -t vigint-migrate .     applies prisma/migrations, then exits
@@ -37,7 +37,8 @@ WORKDIR /app
 RUN mkdir -p /app/data && chown node:node /app/data
 
 FROM base AS base-ffmpeg
-# Debian's ffmpeg (5.1 on bookworm): the worker builds clips, the agent captures and cuts.
+# Debian's ffmpeg (5.1 on bookworm): the worker builds clips, the agent captures and cuts, the gateway
+# probes uploads.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg \
@@ -56,7 +57,9 @@ USER node
 CMD ["node", "dist/db-migrate.mjs"]
 
 # ---------------------------------------------------------------------------------------------
-FROM base AS api-proxy
+FROM base-ffmpeg AS api-proxy
+# ffprobe checks every uploaded video before anything is queued (422 INVALID_VIDEO), so the gateway
+# needs ffmpeg too; without it the video routes answered 503 in this image.
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/apps/api-proxy/package.json ./apps/api-proxy/package.json

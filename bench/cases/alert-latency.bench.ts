@@ -4,7 +4,7 @@ import { geminiReply } from '@vigint/testing';
 import { defineCase, type Sample } from '../lib/bench-case';
 import { runAgent, writeAgentConfig, type AgentRunResult } from '../lib/agent';
 import { SWAY_MASK, makeFootage } from '../lib/footage';
-import { FAKE_KEY, SECRET, startGatewayApp, startServices, startWorkerApp } from '../lib/stack';
+import { ADMIN, FAKE_KEY, startGatewayApp, startServices, startWorkerApp } from '../lib/stack';
 import { percentile } from '../lib/stats';
 
 const AI_DELAY_MS = 1500;
@@ -59,7 +59,7 @@ export default defineCase({
     const [, gw] = await Promise.all([startWorkerApp(ctx, s), startGatewayApp(ctx, s, { SYNC_WAIT_MS: '30000' })]);
     const created = await fetch(`${gw.url}/admin/clients`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-admin-key': SECRET },
+      headers: { 'content-type': 'application/json', 'x-admin-key': ADMIN },
       body: JSON.stringify({ name: 'Bench', email: 'bench@vigint.test' }),
     });
     if (created.status !== 201) throw new Error(`admin/clients: ${created.status} ${await created.text()}`);

@@ -3,7 +3,7 @@ import { geminiReply, makeTestJpeg } from '@vigint/testing';
 import { defineCase, type Sample } from '../lib/bench-case';
 import { startTsx } from '../lib/child-process';
 import { load, type LoadResult } from '../lib/load';
-import { SECRET, freePort, startGatewayApp, startServices } from '../lib/stack';
+import { ADMIN, freePort, startGatewayApp, startServices } from '../lib/stack';
 
 const CONNECTIONS = 10;
 const SECONDS = 4;
@@ -27,7 +27,7 @@ export default defineCase({
     const gw = await startGatewayApp(ctx, s, { RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'error' });
     const created = await fetch(`${gw.url}/admin/clients`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-admin-key': SECRET },
+      headers: { 'content-type': 'application/json', 'x-admin-key': ADMIN },
       body: JSON.stringify({ name: 'Bench', email: 'bench@vigint.test' }),
     });
     if (created.status !== 201) throw new Error(`admin/clients: ${created.status} ${await created.text()}`);

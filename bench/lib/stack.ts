@@ -18,6 +18,8 @@ import { startTsx, type Child } from './child-process';
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 export const SECRET = 'bench-secret-key-0123456789';
+/** ADMIN_KEY of the bench gateway (32+ bytes, apart from SECRET_KEY). */
+export const ADMIN = 'bench-admin-key-0123456789abcdefghij';
 export const FAKE_KEY = 'fake-key';
 
 /** Everything the worker and the gateway need, each part real except Gemini; removed by the case's cleanups. */
@@ -59,6 +61,7 @@ export async function startServices(
       STORAGE_BACKEND: 'disk',
       STORAGE_DIR: storageDir,
       SECRET_KEY: SECRET,
+      ADMIN_KEY: ADMIN,
       PUBLIC_BASE_URL: 'http://127.0.0.1',
     },
   };

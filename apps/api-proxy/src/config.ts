@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { loadConfig, Port } from '@vigint/config';
+import { ConfigError, loadConfig, Port } from '@vigint/config';
 
 /** Default AI prices, USD per million tokens (input, output); override with AI_PRICES_JSON. */
 export const DEFAULT_AI_PRICES: Record<string, { input: number; output: number }> = {
@@ -15,9 +15,21 @@ export const GatewayConfigSchema = Type.Object({
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
   /** Prefix of every BullMQ queue and state key (tests use a unique one). */
   QUEUE_PREFIX: Type.String({ default: 'vigint' }),
-  SECRET_KEY: Type.String({ minLength: 8 }),
-  /** HMAC secret of private video links (`/video/:id?token=`); SECRET_KEY when unset (worker and gateway must agree). */
-  VIDEO_LINK_SECRET: Type.Optional(Type.String({ minLength: 8 })),
+  /*
+   * Secrets: lengths and distinctness are checked by checkSecrets() (not by the schema, whose errors quote
+   * the value given).
+   */
+  /** `X-Admin-Key` of `/admin/*` (>= 32 bytes); unset: the admin routes answer 403. Never a client key. */
+  ADMIN_KEY: Type.Optional(Type.String()),
+  /** The earlier installs' shared key, accepted as the API key of its own built-in client (>= 16 bytes). */
+  SECRET_KEY: Type.Optional(Type.String()),
+  /**
+   * HMAC secret of private video links (`/video/:id?token=`, >= 32 bytes, unlike the other two); required
+   * in production; elsewhere SECRET_KEY when unset. Worker and gateway must agree.
+   */
+  VIDEO_LINK_SECRET: Type.Optional(Type.String()),
+  /** `production` makes VIDEO_LINK_SECRET required. */
+  NODE_ENV: Type.Optional(Type.String()),
   STORAGE_BACKEND: Type.Union([Type.Literal('disk'), Type.Literal('postgres'), Type.Literal('s3')], {
     default: 'disk',
   }),
@@ -42,12 +54,13 @@ export const GatewayConfigSchema = Type.Object({
    */
   API_KEY_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 5_000 }),
   /**
-   * Which `X-Forwarded-For` hops to believe for the client address (logs, audit, per-IP limits): `true`
+   * Which `X-Forwarded-For` hops to believe for the client address (logs, audit, per-IP limits). Default
+   * `false`: without a proxy, a forged header must not choose the address the throttle counts. `true`
    * (every hop: the left-most entry, which a caller can forge), `false` (the socket peer), or the proxies'
    * addresses, CIDRs or proxy-addr names (`loopback`, `uniquelocal`), comma-separated. (A hop count is
    * not offered: Fastify 5 treats one as "trust nothing".)
    */
-  TRUST_PROXY: Type.String({ default: 'true', pattern: '^(true|false|[0-9a-zA-Z.:/, ]+)$' }),
+  TRUST_PROXY: Type.String({ default: 'false', pattern: '^(true|false|[0-9a-zA-Z.:/, ]+)$' }),
   S3_BUCKET: Type.Optional(Type.String()),
   S3_ENDPOINT: Type.Optional(Type.String()),
   S3_REGION: Type.Optional(Type.String()),
@@ -74,8 +87,38 @@ export const frameLimitBytes = (c: GatewayConfig): number =>
 export const oneFrameBodyLimit = (c: GatewayConfig): number =>
   Math.min(bodyLimitBytes(c), Math.ceil((frameLimitBytes(c) * 4) / 3) + 64 * 1024);
 
+export const ADMIN_KEY_MIN_BYTES = 32;
+export const SECRET_KEY_MIN_BYTES = 16;
+export const LINK_SECRET_MIN_BYTES = 32;
+
+/** Every problem with the secrets, naming the variable and never quoting its value. */
+export function secretProblems(c: GatewayConfig): string[] {
+  const problems: string[] = [];
+  const bytes = (v: string) => Buffer.byteLength(v, 'utf8');
+  const tooShort = (name: string, v: string | undefined, min: number) => {
+    if (v !== undefined && bytes(v) < min) problems.push(`${name}: must be at least ${min} bytes (it has ${bytes(v)})`);
+  };
+  tooShort('ADMIN_KEY', c.ADMIN_KEY, ADMIN_KEY_MIN_BYTES);
+  tooShort('SECRET_KEY', c.SECRET_KEY, SECRET_KEY_MIN_BYTES);
+  tooShort('VIDEO_LINK_SECRET', c.VIDEO_LINK_SECRET, LINK_SECRET_MIN_BYTES);
+  if (c.ADMIN_KEY !== undefined && c.ADMIN_KEY === c.SECRET_KEY)
+    problems.push('ADMIN_KEY: must differ from SECRET_KEY (SECRET_KEY sits on edge sites as a client key)');
+  for (const other of ['ADMIN_KEY', 'SECRET_KEY'] as const) {
+    if (c.VIDEO_LINK_SECRET !== undefined && c.VIDEO_LINK_SECRET === c[other])
+      problems.push(`VIDEO_LINK_SECRET: must differ from ${other}`);
+  }
+  if (c.NODE_ENV === 'production' && c.VIDEO_LINK_SECRET === undefined)
+    problems.push('VIDEO_LINK_SECRET: required in production (private video links are signed with it)');
+  if (c.VIDEO_LINK_SECRET === undefined && c.SECRET_KEY === undefined)
+    problems.push('VIDEO_LINK_SECRET: not set (nor SECRET_KEY): private video links cannot be signed');
+  return problems;
+}
+
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  return loadConfig(GatewayConfigSchema, env);
+  const config = loadConfig(GatewayConfigSchema, env);
+  const problems = secretProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }
 
 /** The per-model price table: defaults, overridden by AI_PRICES_JSON (`{"model": {"input": 0.1, "output": 0.4}}`). */

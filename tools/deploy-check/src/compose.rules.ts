@@ -83,11 +83,13 @@ export function checkCompose(compose: ComposeFile): string[] {
   }
   if (s['api-proxy'] && !JSON.stringify(s['api-proxy'].healthcheck?.test ?? '').includes('/api/health'))
     problems.push('service api-proxy: healthcheck does not probe /api/health');
+  if (s['api-proxy'] && !s['api-proxy'].environment?.ADMIN_KEY) problems.push('service api-proxy: ADMIN_KEY not set');
+  if (s.worker?.environment?.ADMIN_KEY) problems.push('service worker: ADMIN_KEY belongs on the gateway only');
   if (s.migrate && s.migrate.restart !== 'no') problems.push('service migrate: must not restart (one-shot)');
 
   for (const name of ['api-proxy', 'worker']) {
     const env = s[name]?.environment ?? {};
-    for (const key of ['DATABASE_URL', 'REDIS_URL', 'SECRET_KEY'])
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'SECRET_KEY', 'VIDEO_LINK_SECRET'])
       if (!env[key]) problems.push(`service ${name}: ${key} not set`);
     if (env.STORAGE_BACKEND !== 'postgres')
       problems.push(

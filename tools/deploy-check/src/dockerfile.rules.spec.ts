@@ -35,7 +35,7 @@ describe('Dockerfile', () => {
 
 describe('Dockerfile rules catch', () => {
   it('a target left running as root', () => {
-    const bad = dockerfile.replace(/(FROM base AS api-proxy[\s\S]*?)USER node\n/, '$1');
+    const bad = dockerfile.replace(/(FROM base-ffmpeg AS api-proxy[\s\S]*?)USER node\n/, '$1');
     expect(check(bad)).toContain('target api-proxy: runs as root (no non-root USER)');
   });
 
@@ -54,18 +54,21 @@ describe('Dockerfile rules catch', () => {
   });
 
   it('a gateway without its health check', () => {
-    const bad = dockerfile.replace(/(FROM base AS api-proxy[\s\S]*?)HEALTHCHECK[^\n]*\\\n[^\n]*\n/, '$1');
+    const bad = dockerfile.replace(/(FROM base-ffmpeg AS api-proxy[\s\S]*?)HEALTHCHECK[^\n]*\\\n[^\n]*\n/, '$1');
     expect(check(bad)).toContain('target api-proxy: no HEALTHCHECK');
   });
 
-  it('ffmpeg missing from the worker, or installed in the gateway', () => {
+  it('ffmpeg missing from the worker or the gateway (which probes uploads), or installed in migrate', () => {
     const noFfmpeg = dockerfile.replace(
       'apt-get install -y --no-install-recommends ffmpeg',
       'apt-get install -y --no-install-recommends curl',
     );
     expect(check(noFfmpeg)).toContain('target worker: does not install Debian ffmpeg');
-    const gatewayFfmpeg = dockerfile.replace('FROM base AS api-proxy', 'FROM base-ffmpeg AS api-proxy');
-    expect(check(gatewayFfmpeg)).toContain('target api-proxy: installs ffmpeg it does not need');
+    expect(check(noFfmpeg)).toContain('target api-proxy: does not install Debian ffmpeg');
+    const gatewayNoFfmpeg = dockerfile.replace('FROM base-ffmpeg AS api-proxy', 'FROM base AS api-proxy');
+    expect(check(gatewayNoFfmpeg)).toEqual(['target api-proxy: does not install Debian ffmpeg']);
+    const migrateFfmpeg = dockerfile.replace('FROM base AS migrate', 'FROM base-ffmpeg AS migrate');
+    expect(check(migrateFfmpeg)).toContain('target migrate: installs ffmpeg it does not need');
   });
 
   it('dev dependencies shipped, npm install, sloppy apt-get', () => {
@@ -81,7 +84,7 @@ describe('Dockerfile rules catch', () => {
   });
 
   it('runtime images copying source from the context or the whole build stage', () => {
-    const fromContext = dockerfile.replace(/(FROM base AS api-proxy\n)/, '$1COPY . .\n');
+    const fromContext = dockerfile.replace(/(FROM base-ffmpeg AS api-proxy\n)/, '$1COPY . .\n');
     expect(check(fromContext).join('\n')).toMatch(/target api-proxy: line \d+ copies from the build context/);
     const whole = dockerfile.replace(/(FROM base AS migrate\n)/, '$1COPY --from=build /app /app\n');
     expect(check(whole).join('\n')).toMatch(/target migrate: line \d+ copies the whole build stage/);

@@ -9,7 +9,8 @@ export interface TargetRule {
 
 /** The images we ship and what each must contain. */
 export const TARGET_RULES: TargetRule[] = [
-  { name: 'api-proxy', ffmpeg: false, healthcheck: true },
+  // The gateway probes every uploaded video with ffprobe (422 before anything is queued).
+  { name: 'api-proxy', ffmpeg: true, healthcheck: true },
   { name: 'worker', ffmpeg: true, healthcheck: false },
   { name: 'edge-agent', ffmpeg: true, healthcheck: false },
   { name: 'migrate', ffmpeg: false, healthcheck: false },

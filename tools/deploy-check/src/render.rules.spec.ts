@@ -23,7 +23,14 @@ describe('render.yaml', () => {
   it('asks for every secret in the Dashboard (sync: false) and commits none', () => {
     const bp = load();
     const all = bp.services!.flatMap((s) => (s.envVars ?? []).map((e) => ({ service: s.name, ...e })));
-    for (const key of ['SECRET_KEY', 'GOOGLE_API_KEY', 'EMAIL_PASSWORD', 'EMAIL_USERNAME']) {
+    for (const key of [
+      'SECRET_KEY',
+      'ADMIN_KEY',
+      'VIDEO_LINK_SECRET',
+      'GOOGLE_API_KEY',
+      'EMAIL_PASSWORD',
+      'EMAIL_USERNAME',
+    ]) {
       const entries = all.filter((e) => e.key === key);
       expect(entries.length, key).toBeGreaterThan(0);
       for (const e of entries)
@@ -32,10 +39,22 @@ describe('render.yaml', () => {
     }
   });
 
-  it('gives web and worker the same SECRET_KEY (links signed by one are verified by the other)', () => {
+  it('gives web and worker the same SECRET_KEY and VIDEO_LINK_SECRET (links signed by one are verified by the other)', () => {
     const bp = load();
-    const workerKey = svc(bp, 'worker').envVars!.find((e) => e.key === 'SECRET_KEY')!;
-    expect(workerKey.fromService).toEqual({ type: 'web', name: svc(bp, 'web').name, envVarKey: 'SECRET_KEY' });
+    for (const key of ['SECRET_KEY', 'VIDEO_LINK_SECRET']) {
+      const workerKey = svc(bp, 'worker').envVars!.find((e) => e.key === key)!;
+      expect(workerKey.fromService).toEqual({ type: 'web', name: svc(bp, 'web').name, envVarKey: key });
+    }
+  });
+
+  it('ADMIN_KEY on the gateway only; TRUST_PROXY set to the private hops of the load balancer', () => {
+    const bp = load();
+    expect(svc(bp, 'web').envVars!.some((e) => e.key === 'ADMIN_KEY')).toBe(true);
+    expect(svc(bp, 'worker').envVars!.some((e) => e.key === 'ADMIN_KEY')).toBe(false);
+    expect(svc(bp, 'web').envVars!.find((e) => e.key === 'TRUST_PROXY')?.value).toBe('uniquelocal');
+    const without = load();
+    svc(without, 'web').envVars = svc(without, 'web').envVars!.filter((e) => e.key !== 'ADMIN_KEY');
+    expect(checkBlueprint(without)).toContain('vigint-api: ADMIN_KEY missing');
   });
 });
 

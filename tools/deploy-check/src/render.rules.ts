@@ -30,6 +30,8 @@ export interface RenderBlueprint {
 /** Values that must never be committed: entered in the Dashboard (sync: false) or copied from a service that has them so. */
 export const SECRET_KEYS = [
   'SECRET_KEY',
+  'ADMIN_KEY',
+  'VIDEO_LINK_SECRET',
   'GOOGLE_API_KEY',
   'EMAIL_PASSWORD',
   'EMAIL_USERNAME',
@@ -85,6 +87,9 @@ export function checkBlueprint(bp: RenderBlueprint): string[] {
     if (env.get('STORAGE_BACKEND')?.value !== 'postgres' && env.get('STORAGE_BACKEND')?.value !== 's3')
       problems.push(`${svc.name}: STORAGE_BACKEND must be a shared store (postgres or s3)`);
     if (!env.has('SECRET_KEY')) problems.push(`${svc.name}: SECRET_KEY missing`);
+    if (!env.has('VIDEO_LINK_SECRET')) problems.push(`${svc.name}: VIDEO_LINK_SECRET missing (required in production)`);
+    if (svc.type === 'web' && !env.has('ADMIN_KEY')) problems.push(`${svc.name}: ADMIN_KEY missing`);
+    if (svc.type !== 'web' && env.has('ADMIN_KEY')) problems.push(`${svc.name}: ADMIN_KEY belongs on the gateway only`);
 
     for (const e of svc.envVars ?? []) {
       const secret = SECRET_KEYS.includes(e.key) || SECRET_NAME.test(e.key);

@@ -41,7 +41,7 @@ export interface ClientWithKeys {
   name: string;
   email: string | null;
   createdAt: string;
-  apiKeys: { id: string; isActive: boolean; name: string | null; createdAt: string }[];
+  apiKeys: { id: string; isActive: boolean; name: string | null; createdAt: string; revoked: boolean }[];
 }
 
 const iso = (v: Date | string | null | undefined): string => (v instanceof Date ? v.toISOString() : String(v ?? ''));
@@ -71,18 +71,18 @@ export class GatewayRepository {
       keyHash,
       clientId: found.client.id,
       clientName: found.client.name,
-      clientEmail: found.client.email,
+      clientEmail: found.client.email || null,
       language: found.client.language,
     };
   }
 
   /**
-   * The built-in client of SECRET_KEY: created on first use, its key row holding the secret's hash (so usage
-   * rows have a key). Revoking that key through the admin routes disables SECRET_KEY as an API key.
+   * The built-in client of SECRET_KEY (the earlier installs' shared key): its own client, created on first
+   * use with the key row holding the secret's hash (so usage rows have a key), never an existing client.
+   * Revoking that key through the admin routes disables SECRET_KEY as an API key for good.
    */
-  async ensureDefaultClient(keyHash: string, email: string): Promise<TenantRecord | null> {
-    const client = await this.db.clients.ensure({ name: 'default', email });
-    await this.db.apiKeys.importHashed({ clientId: client.id, keyHash, name: 'secret-key', isActive: true });
+  async ensureSecretKeyClient(keyHash: string): Promise<TenantRecord | null> {
+    await this.db.apiKeys.ensureBuiltIn(keyHash, 'default (SECRET_KEY)', 'secret-key');
     return this.findActiveKey(keyHash);
   }
 
@@ -99,7 +99,13 @@ export class GatewayRepository {
       name: c.name,
       email: c.email,
       createdAt: iso(c.createdAt),
-      apiKeys: c.apiKeys.map((k) => ({ id: k.id, isActive: k.isActive, name: k.name, createdAt: iso(k.createdAt) })),
+      apiKeys: c.apiKeys.map((k) => ({
+        id: k.id,
+        isActive: k.isActive,
+        name: k.name,
+        createdAt: iso(k.createdAt),
+        revoked: k.revokeReason === 'key',
+      })),
     }));
   }
 
@@ -127,7 +133,25 @@ export class GatewayRepository {
     return c ? { id: c.id, name: c.name } : null;
   }
 
-  /** Sets every key of a client active or not; returns how many changed. */
+  /** A new key for the client; the plaintext is returned once. */
+  async issueKey(clientId: string, name?: string): Promise<{ apiKeyId: string; apiKey: string }> {
+    const { apiKey, plaintextKey } = await this.db.apiKeys.create(clientId, name ? { name } : {});
+    return { apiKeyId: apiKey.id, apiKey: plaintextKey };
+  }
+
+  /** Revokes one key of the client for good; false when it has no such (unrevoked) key. */
+  async revokeKey(clientId: string, apiKeyId: string): Promise<boolean> {
+    return this.db.apiKeys.revokeOne(clientId, apiKeyId);
+  }
+
+  async findKey(clientId: string, apiKeyId: string) {
+    return this.db.apiKeys.findForClient(clientId, apiKeyId);
+  }
+
+  /**
+   * Disables (`active` false) every key of a client with the client, or re-enables the keys that were
+   * disabled so — never a key revoked on its own; returns how many changed.
+   */
   async setKeysActive(clientId: string, active: boolean): Promise<number> {
     return active ? this.db.apiKeys.reactivateAllForClient(clientId) : this.db.apiKeys.revokeAllForClient(clientId);
   }

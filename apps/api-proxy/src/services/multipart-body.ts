@@ -88,10 +88,19 @@ export async function readMultipart(req: FastifyRequest, streamFields: string[] 
   } catch (err) {
     const code = (err as { code?: string }).code;
     if ((err instanceof AppError && err.code === ErrorCode.PayloadTooLarge) || code === 'FST_REQ_FILE_TOO_LARGE') {
-      // Stop reading at once: busboy would go on consuming (and discarding) the rest of the body while the
-      // 413 is prepared. The reply closes the connection (error-handler.ts).
+      // Nothing more is kept. The 413 goes out at once (temp files are removed meanwhile) and closes the
+      // connection (error-handler.ts); until the caller sees it, up to one more body limit is read and
+      // discarded, then reading stops: unread bytes at close make the kernel reset the connection, which
+      // can drop the 413 before the caller reads it (a lingering close, bounded).
       req.raw.unpipe();
-      req.raw.pause();
+      let discarded = 0;
+      req.raw.on('data', (c: Buffer) => {
+        discarded += c.length;
+        if (discarded > total) req.raw.pause();
+      });
+      req.raw.resume();
+      cleanup().catch(() => undefined);
+      throw err instanceof AppError ? err : bodyTooLarge(total);
     }
     await cleanup();
     if (

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { signVideoLink, verifyVideoLink } from '@vigint/alerting';
 
-export const linkSecret = (app: FastifyInstance): string => app.config.VIDEO_LINK_SECRET ?? app.config.SECRET_KEY;
+/** VIDEO_LINK_SECRET; outside production SECRET_KEY when unset (config.ts refuses to start with neither). */
+export const linkSecret = (app: FastifyInstance): string => (app.config.VIDEO_LINK_SECRET ?? app.config.SECRET_KEY)!;
 
 /** Base of absolute links: PUBLIC_BASE_URL, else what the request came to. */
 export function publicBase(app: FastifyInstance, req: FastifyRequest): string {

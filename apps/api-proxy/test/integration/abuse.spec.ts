@@ -3,7 +3,7 @@ import { signVideoLink } from '@vigint/alerting';
 import { ErrorCode } from '@vigint/contracts';
 import { makeBombPng } from '@vigint/testing';
 import { safeEqual } from '../../src/plugins/app/auth';
-import { SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg, mp4 } from './media.fixtures';
 import { rawHttp } from './raw-http';
 
@@ -76,7 +76,7 @@ beforeAll(async () => {
       undefined,
       { name, email: `${name}@example.com` },
       {
-        'x-admin-key': SECRET,
+        'x-admin-key': ADMIN,
       },
     );
     expect(r.statusCode).toBe(201);
@@ -154,12 +154,12 @@ describe('tenants', () => {
       undefined,
       { name: 'gamma', email: 'g@example.com' },
       {
-        'x-admin-key': SECRET,
+        'x-admin-key': ADMIN,
       },
     );
     const { api_key: key, client_id: id } = c.json();
     expect((await inject('GET', '/api/usage', key)).statusCode).toBe(200);
-    const rv = await inject('POST', `/admin/clients/${id}/revoke`, undefined, undefined, { 'x-admin-key': SECRET });
+    const rv = await inject('POST', `/admin/clients/${id}/revoke`, undefined, undefined, { 'x-admin-key': ADMIN });
     expect(rv.statusCode).toBe(200);
     const routes: Array<[Method, string, unknown?]> = [
       ['GET', '/api/usage'],
@@ -187,7 +187,7 @@ describe('tenants', () => {
       const q = await inject(method, `${url}?api_key=${encodeURIComponent(key)}`, undefined, body);
       expect(q.statusCode, `${method} ${url}?api_key`).toBe(401);
     }
-    await inject('POST', `/admin/clients/${id}/reactivate`, undefined, undefined, { 'x-admin-key': SECRET });
+    await inject('POST', `/admin/clients/${id}/reactivate`, undefined, undefined, { 'x-admin-key': ADMIN });
     expect((await inject('GET', '/api/usage', key)).statusCode).toBe(200);
   });
 
@@ -203,8 +203,9 @@ describe('tenants', () => {
         { 'x-api-key': A.key },
         { 'x-admin-key': A.key },
         { authorization: `Bearer ${A.key}` },
-        { 'x-admin-key': `${SECRET}x` },
-        { 'x-admin-key': SECRET.slice(0, -1) },
+        { 'x-admin-key': `${ADMIN}x` },
+        { 'x-admin-key': ADMIN.slice(0, -1) },
+        { 'x-admin-key': SECRET },
         { 'x-admin-key': '' },
       ] as Record<string, string>[]) {
         const r = await inject(method, url, undefined, body, headers);
@@ -369,7 +370,7 @@ describe('logs', () => {
     await inject('GET', `/api/usage?api_key=${encodeURIComponent(A.key)}`);
     await inject('GET', '/api/usage', undefined, undefined, { authorization: `Bearer ${B.key}` });
     await inject('GET', '/api/usage', 'wrong-key-on-purpose-123456789');
-    await inject('GET', '/admin/clients', undefined, undefined, { 'x-admin-key': SECRET });
+    await inject('GET', '/admin/clients', undefined, undefined, { 'x-admin-key': ADMIN });
     await inject('GET', '/admin/clients', undefined, undefined, { 'x-admin-key': A.key });
     await inject('GET', `/video/nope?token=${encodeURIComponent(token)}`);
     await inject('POST', '/api/video/buffer', A.key, { frame_data: 'not base64 !!' });

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@vigint/contracts';
-import { SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
 
 /*
  * Failed authentication is throttled per IP (plugins/external/auth-throttle.ts): past AUTH_FAIL_MAX refused
  * keys in the window, the address gets 429 with Retry-After on every authenticated route — a valid key
  * from the same address included (the chosen default: a guesser that finds a key cannot use it at once) —
  * until the window ends. Counted in Redis, so it holds across gateway instances. The address is the one
- * TRUST_PROXY makes Fastify believe; with the default `true` a caller can forge it (X-Forwarded-For), so
- * deployments set TRUST_PROXY to their proxy's address (last describe).
+ * TRUST_PROXY makes Fastify believe; with `true` a caller can forge it (X-Forwarded-For), so the default is
+ * `false` and deployments behind a proxy set TRUST_PROXY to its address (last describe).
  */
 
 const MAX = 5;
@@ -32,7 +32,7 @@ beforeAll(async () => {
     method: 'POST',
     url: '/admin/clients',
     remoteAddress: '10.9.9.9',
-    headers: { 'x-admin-key': SECRET, 'content-type': 'application/json' },
+    headers: { 'x-admin-key': ADMIN, 'content-type': 'application/json' },
     payload: JSON.stringify({ name: 'site', email: 'site@example.com' }),
   });
   expect(r.statusCode, r.body).toBe(201);
@@ -65,7 +65,7 @@ describe('failed authentication per IP', () => {
     const other = await get(g2, '/api/usage', ip, { 'x-api-key': key });
     expect(other.statusCode).toBe(429);
     expect(Number(other.headers['retry-after'])).toBeGreaterThan(0);
-    expect((await get(g1, '/admin/clients', ip, { 'x-admin-key': SECRET })).statusCode).toBe(429);
+    expect((await get(g1, '/admin/clients', ip, { 'x-admin-key': ADMIN })).statusCode).toBe(429);
     // Unauthenticated routes still answer (load balancer health checks share addresses).
     expect((await get(g1, '/api/health', ip)).statusCode).toBe(200);
 
@@ -91,7 +91,7 @@ describe('failed authentication per IP', () => {
       codes.push((await get(g2, '/admin/clients', ip, { 'x-admin-key': `guess-${i}-${randomKey()}` })).statusCode);
     }
     expect(codes).toEqual([...Array(MAX).fill(401), 429]);
-    expect((await get(g1, '/admin/clients', ip, { 'x-admin-key': SECRET })).statusCode).toBe(429);
+    expect((await get(g1, '/admin/clients', ip, { 'x-admin-key': ADMIN })).statusCode).toBe(429);
     expect((await get(g1, '/api/usage', ip, { 'x-api-key': key })).statusCode).toBe(429);
   });
 
@@ -120,7 +120,7 @@ describe('the block ends with the window', () => {
 
   it('429 for the rest of the window, then the valid key works again', async () => {
     const ip = '10.0.1.1';
-    const admin = { 'x-admin-key': SECRET };
+    const admin = { 'x-admin-key': ADMIN };
     const codes: number[] = [];
     for (let i = 0; i < 3; i++)
       codes.push((await get(g, '/admin/clients', ip, { 'x-admin-key': 'nope-nope' })).statusCode);
@@ -164,7 +164,7 @@ describe('TRUST_PROXY decides which address is counted', () => {
       method: 'POST',
       url: '/admin/clients',
       remoteAddress: '127.0.0.1',
-      headers: { 'x-admin-key': SECRET, 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.8' },
+      headers: { 'x-admin-key': ADMIN, 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.8' },
       payload: JSON.stringify({ name: 'other', email: 'other@example.com' }),
     });
     const k = create.json().api_key as string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@vigint/contracts';
-import { SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg } from './media.fixtures';
 import { rawHttp } from './raw-http';
 
@@ -63,7 +63,7 @@ beforeAll(async () => {
   const r = await h.app.inject({
     method: 'POST',
     url: '/admin/clients',
-    headers: { 'x-admin-key': SECRET },
+    headers: { 'x-admin-key': ADMIN },
     payload: { name: 'limits', email: 'limits@example.com' },
   });
   key = r.json().api_key;
@@ -88,18 +88,23 @@ describe('total body limit, every content type', () => {
     expect(sent).toBe(0);
   });
 
-  it('a chunked multipart of many frame-sized parts → 413 once the total crosses the limit, not after 16 MB', async () => {
+  // The server keeps nothing past the limit and reads at most one more limit (discarded) while the 413 is
+  // on its way; the rest sits in socket buffers, so "sent" is bounded well below what was offered. When
+  // the caller goes on writing after the server closed, the kernel's reset can drop the 413 before this
+  // client reads it: then the reply is empty, but the connection was still closed early (sent < 32 MB).
+  const refused = (reply: string) => reply === '' || /^HTTP\/1\.1 413/.test(reply);
+  it('a chunked multipart of many frame-sized parts → 413 once the total crosses the limit, not after 64 MB', async () => {
     // Each part (256 KB) is under FRAME_MAX_MB and under the old per-file limit: only the total stops it.
-    const { reply, sent } = await streamParts('/api/video/create', 'frames', 256 * 1024, 16 * MB);
-    expect(reply).toMatch(/^HTTP\/1\.1 413/);
-    expect(reply).toMatch(/connection: close/i);
-    expect(sent).toBeLessThan(10 * MB);
+    const { reply, sent } = await streamParts('/api/video/create', 'frames', 256 * 1024, 64 * MB);
+    expect(refused(reply), reply.slice(0, 100)).toBe(true);
+    if (reply) expect(reply).toMatch(/connection: close/i);
+    expect(sent).toBeLessThan(32 * MB);
   });
 
-  it('a chunked multipart video growing past the limit → 413 while streaming to disk, not after 16 MB', async () => {
-    const { reply, sent } = await streamParts('/api/video/upload', 'video', 16 * MB, 16 * MB, true);
-    expect(reply).toMatch(/^HTTP\/1\.1 413/);
-    expect(sent).toBeLessThan(10 * MB);
+  it('a chunked multipart video growing past the limit → 413 while streaming to disk, not after 64 MB', async () => {
+    const { reply, sent } = await streamParts('/api/video/upload', 'video', 64 * MB, 64 * MB, true);
+    expect(refused(reply), reply.slice(0, 100)).toBe(true);
+    expect(sent).toBeLessThan(32 * MB);
   });
 
   it('other content types: Content-Length over the limit → 413 (not 415, not a read)', async () => {

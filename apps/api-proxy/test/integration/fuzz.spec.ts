@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
 import { jpeg } from './media.fixtures';
 
 /*
@@ -277,7 +277,7 @@ beforeAll(async () => {
   const r = await h.app.inject({
     method: 'POST',
     url: '/admin/clients',
-    headers: { 'content-type': 'application/json', 'x-admin-key': SECRET },
+    headers: { 'content-type': 'application/json', 'x-admin-key': ADMIN },
     payload: JSON.stringify({ name: 'fuzz', email: 'fuzz@example.com' }),
   });
   key = r.json().api_key;
@@ -334,7 +334,7 @@ describe('fuzz: every route, body, header and multipart part', () => {
             let url = route.url.replace('{id}', encodeURIComponent(id));
             if (url.startsWith('/video/')) url += `?token=${encodeURIComponent(id)}`;
             if (who === 'key') headers['x-api-key'] = key;
-            if (who === 'admin' || route.admin) headers['x-admin-key'] = who === 'key' || who === 'admin' ? SECRET : id;
+            if (who === 'admin' || route.admin) headers['x-admin-key'] = who === 'key' || who === 'admin' ? ADMIN : id;
             if (who === 'bad-bearer') headers.authorization = `Bearer ${id}`;
             if (who === 'bad-key') headers['x-api-key'] = id.replace(/[^\x20-\x7e]/g, '') || 'x';
             if (who === 'query') url += `${url.includes('?') ? '&' : '?'}api_key=${encodeURIComponent(id)}`;

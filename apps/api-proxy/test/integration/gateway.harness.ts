@@ -6,11 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { cleanupRedisPrefix, createTestDatabase, testRedisPrefix, type TestDatabase } from '@vigint/testing';
 import { REDACT_PATHS } from '@vigint/logger';
-import { GatewayConfigSchema, type GatewayConfig } from '../../src/config';
+import { loadGatewayConfig, type GatewayConfig } from '../../src/config';
 import { buildServer } from '../../src/server';
-import { loadConfig } from '@vigint/config';
 
 export const SECRET = 'test-secret-key-0123456789';
+/** ADMIN_KEY of the harness gateways (32+ bytes, unlike SECRET_KEY). */
+export const ADMIN = 'test-admin-key-0123456789abcdefghijkl';
 
 export interface Harness {
   app: FastifyInstance;
@@ -31,11 +32,12 @@ export async function startGateway(
   const db = existing?.db ?? (await createTestDatabase('gateway'));
   const prefix = existing?.prefix ?? testRedisPrefix('gateway');
   const storageDir = existing?.storageDir ?? (await mkdtemp(join(tmpdir(), 'vigint-gw-test-')));
-  const config = loadConfig(GatewayConfigSchema, {
+  const config = loadGatewayConfig({
     DATABASE_URL: db.url,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: prefix,
     SECRET_KEY: SECRET,
+    ADMIN_KEY: ADMIN,
     STORAGE_BACKEND: 'disk',
     STORAGE_DIR: storageDir,
     SYNC_WAIT_MS: '20000',

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { geminiReply, startFakeGemini, startSmtpServer, type FakeGemini, type TestSmtpServer } from '@vigint/testing';
-import { SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
 import { jpeg, mp4, probeVideo } from './media.fixtures';
 import { startWorkerChild, workerEnvFor, type WorkerChild } from './worker.harness';
 
@@ -107,7 +107,7 @@ describe.skipIf(!PYTHON)('the earlier Python client (api_client.py) against gate
       method: 'POST',
       url: '/admin/clients',
       payload: { name: 'legacy-site', email: 'site@example.com' },
-      headers: { 'x-admin-key': SECRET },
+      headers: { 'x-admin-key': ADMIN },
     });
     key = (created.json() as { api_key: string }).api_key;
 

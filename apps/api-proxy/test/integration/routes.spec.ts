@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@vigint/contracts';
-import { SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg, mp4 } from './media.fixtures';
 
 let h: Harness;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   h = await startGateway({ BODY_LIMIT_MB: '2' });
   const mk = async (name: string) => {
     const r = await post('/admin/clients', { name, email: `${name}@example.com` }, undefined, {
-      'x-admin-key': SECRET,
+      'x-admin-key': ADMIN,
     });
     expect(r.statusCode).toBe(201);
     return r.json() as { api_key: string; client_id: string };
@@ -128,7 +128,7 @@ describe('auth', () => {
     }
     const d = await h.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': SECRET } });
     expect(d.statusCode).toBe(200);
-    expect(d.json().client_name).toBe('default');
+    expect(d.json().client_name).toBe('default (SECRET_KEY)');
   });
 
   it('refuses missing and unknown keys with 401', async () => {
@@ -145,31 +145,31 @@ describe('auth', () => {
     expect(
       (await h.app.inject({ method: 'GET', url: '/admin/clients', headers: { 'x-api-key': keyA } })).statusCode,
     ).toBe(401);
-    const list = await h.app.inject({ method: 'GET', url: '/admin/clients', headers: { 'x-admin-key': SECRET } });
+    const list = await h.app.inject({ method: 'GET', url: '/admin/clients', headers: { 'x-admin-key': ADMIN } });
     expect(list.json().count).toBeGreaterThanOrEqual(2);
     expect(list.json().clients.find((c: { name: string }) => c.name === 'alpha').api_keys[0].is_active).toBe(true);
 
     const c = await post('/admin/clients', { name: 'gamma', email: 'gamma@example.com' }, undefined, {
-      'x-admin-key': SECRET,
+      'x-admin-key': ADMIN,
     });
     const { api_key, client_id } = c.json();
     expect(api_key).toHaveLength(43);
     const dup = await post('/admin/clients', { name: 'gamma2', email: 'gamma@example.com' }, undefined, {
-      'x-admin-key': SECRET,
+      'x-admin-key': ADMIN,
     });
     expect(dup.statusCode).toBe(409);
 
-    const rev = await post(`/admin/clients/${client_id}/revoke`, {}, undefined, { 'x-admin-key': SECRET });
+    const rev = await post(`/admin/clients/${client_id}/revoke`, {}, undefined, { 'x-admin-key': ADMIN });
     expect(rev.json()).toMatchObject({ success: true, client_name: 'gamma', revoked_count: 1 });
     expect(
       (await h.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': api_key } })).statusCode,
     ).toBe(401);
-    const re = await post(`/admin/clients/${client_id}/reactivate`, {}, undefined, { 'x-admin-key': SECRET });
+    const re = await post(`/admin/clients/${client_id}/reactivate`, {}, undefined, { 'x-admin-key': ADMIN });
     expect(re.json()).toMatchObject({ reactivated_count: 1 });
     expect(
       (await h.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': api_key } })).statusCode,
     ).toBe(200);
-    expect((await post('/admin/clients/99999/revoke', {}, undefined, { 'x-admin-key': SECRET })).statusCode).toBe(404);
+    expect((await post('/admin/clients/99999/revoke', {}, undefined, { 'x-admin-key': ADMIN })).statusCode).toBe(404);
   });
 });
 

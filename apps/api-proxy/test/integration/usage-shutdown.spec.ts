@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
 
 let h: Harness | undefined;
 afterAll(async () => {
@@ -14,7 +14,7 @@ describe('usage recording and shutdown', () => {
       method: 'POST',
       url: '/admin/clients',
       payload: { name: 'shop', email: 'shop@example.com' },
-      headers: { 'x-admin-key': SECRET },
+      headers: { 'x-admin-key': ADMIN },
     });
     const key = created.json().api_key as string;
     const replies = await Promise.all(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@vigint/contracts';
 import { geminiReply, startFakeGemini, startSmtpServer, type FakeGemini, type TestSmtpServer } from '@vigint/testing';
-import { SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg, mp4, probeVideo } from './media.fixtures';
 import { startWorkerChild, workerEnvFor, type WorkerChild } from './worker.harness';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   h = await startGateway({ SYNC_WAIT_MS: '45000' });
   worker = await startWorkerChild(workerEnvFor(h, gemini, smtp));
   const mk = async (name: string) =>
-    (await post('/admin/clients', { name, email: `${name}@example.com` }, '', { 'x-admin-key': SECRET })).json() as {
+    (await post('/admin/clients', { name, email: `${name}@example.com` }, '', { 'x-admin-key': ADMIN })).json() as {
       api_key: string;
     };
   key = (await mk('shop')).api_key;
@@ -229,7 +229,7 @@ describe('with the real worker', () => {
 
   it('a permanent error found by the worker comes back as the same 4xx (frames expired from Redis)', async () => {
     const erin = (
-      await post('/admin/clients', { name: 'erin', email: 'erin@example.com' }, '', { 'x-admin-key': SECRET })
+      await post('/admin/clients', { name: 'erin', email: 'erin@example.com' }, '', { 'x-admin-key': ADMIN })
     ).json().api_key as string;
     expect((await post('/api/video/buffer', { frame_data: b64(await jpeg()) }, erin)).statusCode).toBe(200);
     const { Redis } = await import('ioredis');
@@ -269,13 +269,13 @@ describe('with the real worker', () => {
     const erinUrl = await make(keyB);
     const shopUrl = await make(key);
     const clients = (
-      await h.app.inject({ method: 'GET', url: '/admin/clients', headers: { 'x-admin-key': SECRET } })
+      await h.app.inject({ method: 'GET', url: '/admin/clients', headers: { 'x-admin-key': ADMIN } })
     ).json().clients as { id: string; name: string }[];
     const office = clients.find((c) => c.name === 'office')!;
     // Client keys are not admin keys.
     expect((await post(`/admin/clients/${office.id}/erase`, {}, '', { 'x-admin-key': keyB })).statusCode).toBe(401);
-    expect((await post('/admin/clients/999999/erase', {}, '', { 'x-admin-key': SECRET })).statusCode).toBe(404);
-    const r = await post(`/admin/clients/${office.id}/erase`, {}, '', { 'x-admin-key': SECRET });
+    expect((await post('/admin/clients/999999/erase', {}, '', { 'x-admin-key': ADMIN })).statusCode).toBe(404);
+    const r = await post(`/admin/clients/${office.id}/erase`, {}, '', { 'x-admin-key': ADMIN });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ success: true, client_id: office.id, client_name: 'office' });
     expect(r.json().erase_result.cleaned).toBeGreaterThanOrEqual(1);

@@ -30,6 +30,8 @@ export type { ChildService };
 export const REPO = resolve(import.meta.dirname, '../../../..');
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const SECRET = 'distributed-test-secret-0123456789';
+/** ADMIN_KEY of the gateway (32+ bytes, apart from SECRET_KEY). */
+const ADMIN_KEY = 'distributed-test-admin-key-0123456789';
 
 export interface DistributedStack {
   gatewayUrl: string;
@@ -119,6 +121,7 @@ export async function startDistributedStack(label: string): Promise<DistributedS
       HOST: '127.0.0.1',
       SYNC_WAIT_MS: '30000',
       EMAIL_TO: 'owner@example.com',
+      ADMIN_KEY: ADMIN_KEY,
     };
     const worker = startChild('worker', 'apps/worker/src/main.ts', workerEnv);
     children.push(worker);
@@ -128,7 +131,7 @@ export async function startDistributedStack(label: string): Promise<DistributedS
 
     const created = await fetch(`${gatewayUrl}/admin/clients`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-admin-key': SECRET },
+      headers: { 'content-type': 'application/json', 'x-admin-key': ADMIN_KEY },
       body: JSON.stringify({ name: 'Acme shop', email: 'owner@acme.test' }),
     });
     if (created.status !== 201) throw new Error(`admin/clients: ${created.status} ${await created.text()}`);

@@ -82,26 +82,68 @@ export class ApiKeysRepository {
     return rows.map(toApiKeyRecord);
   }
 
-  /** Deactivates every active key of the client; returns how many changed. */
+  /** Disables every active key of the client, with the client (reactivate can undo it); returns how many changed. */
   async revokeAllForClient(clientId: string, at: Date = new Date()): Promise<number> {
     const n = parseIntId(clientId);
     if (n === undefined) return 0;
     const { count } = await this.prisma.apiKey.updateMany({
       where: { clientId: n, isActive: true },
-      data: { isActive: false, revokedAt: at },
+      data: { isActive: false, revokedAt: at, revokeReason: 'client' },
     });
     return count;
   }
 
-  /** Reactivates every inactive key of the client; returns how many changed. */
+  /**
+   * Re-enables the keys that were disabled with the client, never one revoked on its own (a leaked key
+   * stays dead: issue a new one instead); returns how many changed.
+   */
   async reactivateAllForClient(clientId: string): Promise<number> {
     const n = parseIntId(clientId);
     if (n === undefined) return 0;
     const { count } = await this.prisma.apiKey.updateMany({
-      where: { clientId: n, isActive: false },
-      data: { isActive: true, revokedAt: null },
+      where: { clientId: n, isActive: false, revokeReason: 'client' },
+      data: { isActive: true, revokedAt: null, revokeReason: null },
     });
     return count;
+  }
+
+  /** Revokes one key of the client for good; false when the client has no such key (or it was already revoked). */
+  async revokeOne(clientId: string, keyId: string, at: Date = new Date()): Promise<boolean> {
+    const c = parseIntId(clientId);
+    const k = parseIntId(keyId);
+    if (c === undefined || k === undefined) return false;
+    const { count } = await this.prisma.apiKey.updateMany({
+      // revoke_reason is NULL on live keys: `NOT = 'key'` alone would skip them (SQL NULL logic).
+      where: { id: k, clientId: c, OR: [{ revokeReason: null }, { revokeReason: { not: 'key' } }] },
+      data: { isActive: false, revokedAt: at, revokeReason: 'key' },
+    });
+    return count > 0;
+  }
+
+  /** The key of this id when it belongs to the client. */
+  async findForClient(clientId: string, keyId: string): Promise<ApiKeyRecord | null> {
+    const c = parseIntId(clientId);
+    const k = parseIntId(keyId);
+    if (c === undefined || k === undefined) return null;
+    const row = await this.prisma.apiKey.findFirst({ where: { id: k, clientId: c } });
+    return row ? toApiKeyRecord(row) : null;
+  }
+
+  /**
+   * The built-in client of a server-held key (`SECRET_KEY`, the earlier installs' shared key): its own
+   * client named `clientName` with no e-mail (alerts go to EMAIL_TO), created once with the key row under
+   * a transaction-scoped advisory lock, so concurrent first calls on several gateways make one client.
+   * Never bound to an existing client. Returns the key whatever its state (a revoked one stays revoked).
+   */
+  async ensureBuiltIn(keyHash: string, clientName: string, keyName: string): Promise<ApiKeyRecord> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`vigint-builtin-key:${keyHash}`}))`;
+      const existing = await tx.apiKey.findUnique({ where: { keyHash } });
+      if (existing) return toApiKeyRecord(existing);
+      const client = await tx.client.create({ data: { name: clientName, email: null } });
+      const row = await tx.apiKey.create({ data: { clientId: client.id, keyHash, name: keyName } });
+      return toApiKeyRecord(row);
+    });
   }
 
   async touchLastUsed(keyId: string, at: Date = new Date()): Promise<void> {

@@ -29,7 +29,7 @@ export function toClientRecord(row: Client): ClientRecord {
   return {
     id: String(row.id),
     name: row.name,
-    email: row.email,
+    email: row.email ?? '',
     language: row.language === AlertLanguage.Fr ? AlertLanguage.Fr : AlertLanguage.En,
     createdAt: row.createdAt,
   };
@@ -44,6 +44,7 @@ export function toApiKeyRecord(row: ApiKey): ApiKeyRecord {
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,
+    revokeReason: row.revokeReason === 'key' || row.revokeReason === 'client' ? row.revokeReason : null,
   };
 }
 

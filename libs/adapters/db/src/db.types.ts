@@ -9,6 +9,7 @@ import type { AlertLanguage } from '@vigint/contracts';
 export interface ClientRecord {
   id: string;
   name: string;
+  /** '' when the client has no address of its own (the built-in SECRET_KEY client): alerts go to EMAIL_TO. */
   email: string;
   language: AlertLanguage;
   createdAt: Date;
@@ -22,6 +23,8 @@ export interface ApiKeyRecord {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  /** Why an inactive key is inactive: `key` (revoked on its own: permanent) or `client` (disabled with its client). */
+  revokeReason: 'key' | 'client' | null;
 }
 
 export interface ClientWithKeys extends ClientRecord {

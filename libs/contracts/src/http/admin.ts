@@ -7,6 +7,8 @@ export const AdminApiKey = Type.Object({
   is_active: Type.Boolean(),
   name: Type.Union([Type.String(), Type.Null()]),
   created_at: Type.String(),
+  /** True once revoked on its own: such a key never comes back (reactivate skips it). */
+  revoked: Type.Optional(Type.Boolean()),
 });
 
 export const AdminClient = Type.Object({
@@ -64,3 +66,33 @@ export const AdminEraseReply = Type.Object({
   message: Type.String(),
 });
 export type AdminEraseReply = Static<typeof AdminEraseReply>;
+
+export const AdminKeyParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 200 }),
+  keyId: Type.String({ minLength: 1, maxLength: 200 }),
+});
+export type AdminKeyParams = Static<typeof AdminKeyParams>;
+
+export const AdminIssueKeyBody = Type.Object({ name: OptionalNullable(Type.String({ minLength: 1, maxLength: 100 })) });
+export type AdminIssueKeyBody = Static<typeof AdminIssueKeyBody>;
+
+/** `POST /admin/clients/{id}/keys` (201) and `…/keys/{keyId}/rotate` (200): the new key, shown once. */
+export const AdminIssuedKeyReply = Type.Object({
+  success: Type.Boolean(),
+  client_id: Type.String(),
+  api_key_id: Type.String(),
+  api_key: Type.String(),
+  /** Rotate: the key it replaces, now revoked for good. */
+  revoked_key_id: Type.Optional(Type.String()),
+  warning: Type.String(),
+});
+export type AdminIssuedKeyReply = Static<typeof AdminIssuedKeyReply>;
+
+/** `POST /admin/clients/{id}/keys/{keyId}/revoke`: that one key, revoked for good. */
+export const AdminRevokeKeyReply = Type.Object({
+  success: Type.Boolean(),
+  client_id: Type.String(),
+  api_key_id: Type.String(),
+  message: Type.String(),
+});
+export type AdminRevokeKeyReply = Static<typeof AdminRevokeKeyReply>;

@@ -83,6 +83,7 @@ describe('camera stream to alert e-mail, across processes', { timeout: 150_000 }
   let gemini: FakeGemini;
   const prefix = testRedisPrefix('e2e');
   const secret = 'e2e-secret-key-0123456789';
+  const adminKey = 'e2e-admin-key-0123456789abcdefghijk';
   let gatewayUrl: string;
 
   beforeAll(async () => {
@@ -98,6 +99,7 @@ describe('camera stream to alert e-mail, across processes', { timeout: 150_000 }
       REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
       QUEUE_PREFIX: prefix,
       SECRET_KEY: secret,
+      ADMIN_KEY: adminKey,
       STORAGE_BACKEND: 'postgres',
       PUBLIC_BASE_URL: gatewayUrl,
       LOG_LEVEL: 'info',
@@ -153,7 +155,7 @@ describe('camera stream to alert e-mail, across processes', { timeout: 150_000 }
     // A client and its API key, through the admin API as an operator would.
     const created = await fetch(`${gatewayUrl}/admin/clients`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-admin-key': secret },
+      headers: { 'content-type': 'application/json', 'x-admin-key': adminKey },
       body: JSON.stringify({ name: 'e2e home', email: 'owner@e2e.test' }),
     });
     expect(created.status).toBe(201);

@@ -94,6 +94,7 @@ describe('production bundles', () => {
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
     SECRET_KEY: 'deploy-smoke-secret-key',
+    VIDEO_LINK_SECRET: 'deploy-smoke-video-link-secret-0123456789',
     STORAGE_BACKEND: 'postgres',
     EMAIL_OUTBOX_DIR: join(work, 'outbox'),
     LOG_LEVEL: 'info',

@@ -15,7 +15,10 @@ declare module 'fastify' {
      * IP is over its failed-authentication budget (auth-throttle.ts).
      */
     authenticate: (req: FastifyRequest, reply?: FastifyReply) => Promise<void>;
-    /** preHandler hook of the admin routes: `X-Admin-Key` must equal SECRET_KEY; throttled like `authenticate`. */
+    /**
+     * onRequest hook of the admin scope: `X-Admin-Key` must equal ADMIN_KEY (403 while ADMIN_KEY is unset);
+     * throttled like `authenticate`.
+     */
     authenticateAdmin: (req: FastifyRequest, reply?: FastifyReply) => Promise<void>;
     /** Key lookup cache of this instance; the admin revoke/reactivate routes invalidate it. */
     apiKeyCache: ApiKeyCache;
@@ -41,7 +44,9 @@ export function extractApiKey(req: FastifyRequest): string | undefined {
 }
 
 async function auth(app: FastifyInstance): Promise<void> {
-  const secretHash = sha256Hex(app.config.SECRET_KEY);
+  const { ADMIN_KEY, SECRET_KEY } = app.config;
+  const secretHash = SECRET_KEY !== undefined ? sha256Hex(SECRET_KEY) : undefined;
+  const adminHash = ADMIN_KEY !== undefined ? sha256Hex(ADMIN_KEY) : undefined;
   app.decorateRequest('tenant', null);
   const cache = new ApiKeyCache(app.config.API_KEY_CACHE_TTL_MS);
   app.decorate('apiKeyCache', cache);
@@ -51,17 +56,22 @@ async function auth(app: FastifyInstance): Promise<void> {
     await app.authThrottle.failed(req, reply);
     throw new AppError(ErrorCode.Unauthorized, message);
   };
+  const same = (a: string, b: string | undefined) =>
+    b !== undefined && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 
   app.decorate('authenticate', async (req: FastifyRequest, reply?: FastifyReply) => {
     await app.authThrottle.gate(req, reply);
     const key = extractApiKey(req);
     if (!key || key.length > 512) return refuse(req, reply, 'missing or invalid API key');
     const hash = sha256Hex(key);
+    // The admin key is never a client key, whatever the database holds.
+    if (same(hash, adminHash)) return refuse(req, reply, 'missing or invalid API key');
     let tenant = cache.get(hash) ?? (await app.svc.repo.findActiveKey(hash));
     if (tenant && !timingSafeEqual(Buffer.from(tenant.keyHash, 'utf8'), Buffer.from(hash, 'utf8'))) tenant = null;
-    if (!tenant && timingSafeEqual(Buffer.from(hash, 'hex'), Buffer.from(secretHash, 'hex'))) {
-      // The seed's set-up: the site's secret_key equals the server's. It maps to a built-in default client.
-      tenant = await app.svc.repo.ensureDefaultClient(secretHash, app.config.EMAIL_TO ?? 'default@vigint.local');
+    if (!tenant && same(hash, secretHash)) {
+      // The earlier installs' set-up: the site's secret_key equals the server's. It is the key of a
+      // built-in client of its own (created on first use; revoking its key turns SECRET_KEY off for good).
+      tenant = await app.svc.repo.ensureSecretKeyClient(hash);
     }
     if (!tenant) return refuse(req, reply, 'missing or invalid API key');
     req.tenant = tenant;
@@ -72,8 +82,11 @@ async function auth(app: FastifyInstance): Promise<void> {
 
   app.decorate('authenticateAdmin', async (req: FastifyRequest, reply?: FastifyReply) => {
     await app.authThrottle.gate(req, reply);
+    if (ADMIN_KEY === undefined) {
+      throw new AppError(ErrorCode.Forbidden, 'admin routes are disabled: set ADMIN_KEY (at least 32 bytes)');
+    }
     const key = req.headers['x-admin-key'];
-    if (typeof key !== 'string' || !safeEqual(key, app.config.SECRET_KEY)) {
+    if (typeof key !== 'string' || !safeEqual(key, ADMIN_KEY)) {
       return refuse(req, reply, 'missing or invalid admin key');
     }
   });

@@ -68,6 +68,7 @@ describe('migrations', () => {
       createdAt: t('2026-01-02T00:00:00.001Z'),
       lastUsedAt: t('2026-01-03T00:00:00.002Z'),
       revokedAt: t('2026-01-04T00:00:00.003Z'),
+      revokeReason: 'key',
       clientId: client.id,
     };
     const key = await prisma.apiKey.create({ data: keyData });

@@ -5,7 +5,11 @@ import {
   AdminCreateClientBody,
   AdminCreateClientReply,
   AdminEraseReply,
+  AdminIssueKeyBody,
+  AdminIssuedKeyReply,
+  AdminKeyParams,
   AdminKeyToggleReply,
+  AdminRevokeKeyReply,
   AppError,
   ErrorReplies,
   ErrorCode,
@@ -30,7 +34,13 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
           name: c.name,
           email: c.email,
           created_at: c.createdAt,
-          api_keys: c.apiKeys.map((k) => ({ id: k.id, is_active: k.isActive, name: k.name, created_at: k.createdAt })),
+          api_keys: c.apiKeys.map((k) => ({
+            id: k.id,
+            is_active: k.isActive,
+            name: k.name,
+            created_at: k.createdAt,
+            revoked: k.revoked,
+          })),
         })),
         count: clients.length,
       };
@@ -81,6 +91,8 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       async (req) => {
         const client = await app.svc.repo.getClient(req.params.id);
         if (!client) throw new AppError(ErrorCode.NotFound, 'client not found', { field: 'id' });
+        // Revoke disables every key with the client; reactivate re-enables only those, never a key revoked
+        // on its own (a leaked key stays dead: issue a new one).
         const n = await app.svc.repo.setKeysActive(client.id, action === 'reactivate');
         // Only this instance's cache: the others accept a revoked key for up to API_KEY_CACHE_TTL_MS.
         app.apiKeyCache.invalidateClient(client.id);
@@ -94,6 +106,112 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       },
     );
   }
+
+  const warning = 'Store this API key now: it is shown only once.';
+  const clientOr404 = async (id: string) => {
+    const client = await app.svc.repo.getClient(id);
+    if (!client) throw new AppError(ErrorCode.NotFound, 'client not found', { field: 'id' });
+    return client;
+  };
+
+  app.post(
+    '/admin/clients/:id/keys',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        params: IdParams,
+        body: AdminIssueKeyBody,
+        response: { 201: AdminIssuedKeyReply, ...ErrorReplies },
+      },
+    },
+    async (req, reply) => {
+      const client = await clientOr404(req.params.id);
+      const issued = await app.svc.repo.issueKey(client.id, req.body?.name ?? undefined);
+      await app.svc.repo.audit({
+        clientId: client.id,
+        apiKeyId: null,
+        action: 'key.issue',
+        target: issued.apiKeyId,
+        ip: req.ip,
+      });
+      return reply
+        .code(201)
+        .send({ success: true, client_id: client.id, api_key_id: issued.apiKeyId, api_key: issued.apiKey, warning });
+    },
+  );
+
+  // One key revoked for good (a leak): no route turns it back on. Other instances may accept it for up to
+  // API_KEY_CACHE_TTL_MS (SECURITY.md §1).
+  app.post(
+    '/admin/clients/:id/keys/:keyId/revoke',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        params: AdminKeyParams,
+        response: { 200: AdminRevokeKeyReply, ...ErrorReplies },
+      },
+    },
+    async (req) => {
+      const client = await clientOr404(req.params.id);
+      if (!(await app.svc.repo.revokeKey(client.id, req.params.keyId))) {
+        throw new AppError(ErrorCode.NotFound, 'no such unrevoked key for this client', { field: 'keyId' });
+      }
+      app.apiKeyCache.invalidateClient(client.id);
+      await app.svc.repo.audit({
+        clientId: client.id,
+        apiKeyId: null,
+        action: 'key.revoke',
+        target: req.params.keyId,
+        ip: req.ip,
+      });
+      return {
+        success: true,
+        client_id: client.id,
+        api_key_id: req.params.keyId,
+        message: `API key ${req.params.keyId} revoked for good`,
+      };
+    },
+  );
+
+  // Rotate = a new key, then the old one revoked for good (in that order: a failure leaves the client a key).
+  app.post(
+    '/admin/clients/:id/keys/:keyId/rotate',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        params: AdminKeyParams,
+        response: { 200: AdminIssuedKeyReply, ...ErrorReplies },
+      },
+    },
+    async (req) => {
+      const client = await clientOr404(req.params.id);
+      const old = await app.svc.repo.findKey(client.id, req.params.keyId);
+      if (!old || old.revokeReason === 'key') {
+        throw new AppError(ErrorCode.NotFound, 'no such unrevoked key for this client', { field: 'keyId' });
+      }
+      const issued = await app.svc.repo.issueKey(client.id, old.name);
+      await app.svc.repo.revokeKey(client.id, old.id);
+      app.apiKeyCache.invalidateClient(client.id);
+      await app.svc.repo.audit({
+        clientId: client.id,
+        apiKeyId: null,
+        action: 'key.rotate',
+        target: old.id,
+        ip: req.ip,
+      });
+      return {
+        success: true,
+        client_id: client.id,
+        api_key_id: issued.apiKeyId,
+        api_key: issued.apiKey,
+        revoked_key_id: old.id,
+        warning,
+      };
+    },
+  );
 
   // Erasure on request (GDPR): every stored video of the client and its per-client state, through the
   // worker's ClientErase job (the same code the retention cleanup uses). Keys and the client record stay.
