@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type CameraList, type IncidentPage, type IncidentRecord } from '@vigint/contracts';
-import { SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, startGateway, type Harness } from './gateway.harness';
 
 let h: Harness;
 let keyA: string;
@@ -32,7 +32,7 @@ beforeAll(async () => {
     const r = await h.app.inject({
       method: 'POST',
       url: '/admin/clients',
-      headers: { 'content-type': 'application/json', 'x-admin-key': SECRET },
+      headers: { 'content-type': 'application/json', 'x-admin-key': ADMIN },
       payload: JSON.stringify({ name, email: `${name}@example.com` }),
     });
     expect(r.statusCode).toBe(201);
