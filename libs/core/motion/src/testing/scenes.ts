@@ -130,6 +130,19 @@ export const SCENES: SceneSpec[] = [
     ],
   },
   {
+    name: 'auto-exposure',
+    description: "a camera's auto-exposure: ×0.6 with the black level lifted +20 within 0.4 s at 8 s, back at 20 s",
+    seconds: 30,
+    fps: 5,
+    wall: 100,
+    texture: 45,
+    noise: 1.5,
+    light: [
+      { at: 8, ramp: 0.4, gain: 0.6, offset: 20 },
+      { at: 20, ramp: 0.4, gain: 1 },
+    ],
+  },
+  {
     name: 'ir-switch',
     description: 'day → night IR switch at 15 s: brighter, flatter, materials look different, noise doubles',
     seconds: 30,
