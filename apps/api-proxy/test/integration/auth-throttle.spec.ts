@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@vigint/contracts';
-import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, startGateway, type Harness } from './gateway.harness';
 
 /*
  * Failed authentication is throttled per IP (plugins/external/auth-throttle.ts): past AUTH_FAIL_MAX refused

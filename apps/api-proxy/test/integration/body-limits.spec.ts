@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@vigint/contracts';
-import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg } from './media.fixtures';
 import { rawHttp } from './raw-http';
 

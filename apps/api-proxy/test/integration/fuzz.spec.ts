@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, startGateway, type Harness } from './gateway.harness';
 import { jpeg } from './media.fixtures';
 
 /*

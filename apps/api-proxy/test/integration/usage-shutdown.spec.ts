@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, startGateway, type Harness } from './gateway.harness';
 
 let h: Harness | undefined;
 afterAll(async () => {

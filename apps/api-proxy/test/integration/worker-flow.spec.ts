@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@vigint/contracts';
 import { geminiReply, startFakeGemini, startSmtpServer, type FakeGemini, type TestSmtpServer } from '@vigint/testing';
-import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
+import { ADMIN, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg, mp4, probeVideo } from './media.fixtures';
 import { startWorkerChild, workerEnvFor, type WorkerChild } from './worker.harness';
 
