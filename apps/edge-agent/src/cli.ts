@@ -45,7 +45,8 @@ Config file (YAML/JSON; every key in docs/agent-config.md):
 Environment (overrides files): API_SERVER_URL (distributed mode), VIGINT_API_KEY / API_KEY / SECRET_KEY,
 GOOGLE_API_KEY (without it an offline analyzer runs), GEMINI_MODEL, GEMINI_BASE_URL, EMAIL_SMTP_SERVER,
 EMAIL_SMTP_PORT, EMAIL_USERNAME, EMAIL_PASSWORD, EMAIL_FROM, EMAIL_TO, FFMPEG_PATH, LOG_LEVEL,
-LOG_FORMAT (json or pretty; default pretty on a terminal). All of them: docs/configuration.md.
+LOG_FORMAT (json or pretty; default pretty on a terminal), FAILOVER_AFTER_SECONDS (distributed mode:
+mail incidents locally when the gateway is away this long and GOOGLE_API_KEY + EMAIL_SMTP_SERVER are set). All of them: docs/configuration.md.
 `;
 
 /** Parses the command line; any mistake becomes a UserError naming the flag. */

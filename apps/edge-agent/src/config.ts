@@ -71,6 +71,8 @@ export interface AgentConfig {
   logLevel?: string;
   logFormat?: 'json' | 'pretty';
   outboxDrainSeconds: number;
+  /** Distributed mode: failover to local AI + SMTP after the gateway has been unreachable this long. */
+  failoverAfterSeconds: number;
   /** Where the alert e-mail claims to come from, and the secret for signed video links (seed `secret_key`). */
   secretKey?: string;
 }
@@ -96,6 +98,8 @@ export const AgentEnv = Type.Object({
   LOG_LEVEL: Type.Optional(Type.String()),
   /** `json` or `pretty`; default: readable on a terminal, JSON when the output is a pipe or a file. */
   LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')])),
+  /** Distributed mode: gateway unreachable this long → incidents analysed and mailed by the agent (own AI key + SMTP). */
+  FAILOVER_AFTER_SECONDS: Type.Number({ minimum: 0, maximum: 86_400, default: 30 }),
   /** Distributed mode: how long the agent waits at exit for its outbox to reach the gateway (the rest replays at next start). */
   OUTBOX_DRAIN_SECONDS: Type.Number({ minimum: 0, maximum: 3600, default: 10 }),
 });
@@ -445,5 +449,6 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
     logFormat: e.LOG_FORMAT,
     segmentSeconds: merged.segment_seconds ?? 2,
     outboxDrainSeconds: e.OUTBOX_DRAIN_SECONDS,
+    failoverAfterSeconds: e.FAILOVER_AFTER_SECONDS,
   };
 }

@@ -3,7 +3,8 @@ import { AppError, CameraState } from '@vigint/contracts';
 import { FfmpegAdapter, redactCredentials, resolveFfmpeg } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
 import { createLogger, logFormatFor, redactUrl, type Logger } from '@vigint/logger';
-import type { IncidentBackend } from './backend';
+import type { AnalyzeRequest, IncidentBackend } from './backend';
+import { FailoverBackend } from './failover-backend';
 import { CameraCapture } from './camera-capture';
 import { parseCli, USAGE } from './cli';
 import { loadAgentConfig, type AgentConfig } from './config';
@@ -25,17 +26,36 @@ async function createBackend(
     if (!config.apiKey)
       throw new UserError('API_SERVER_URL is set but no API key: set VIGINT_API_KEY (or API_KEY, SECRET_KEY)');
     const { createRemoteBackend } = await import('./remote/index');
+    const { VigintClient } = await import('@vigint/api-client');
     const offline = new AnalysisService({ image, models: DEFAULT_MODELS, log });
-    return createRemoteBackend({
+    const offlineAnalyze = (req: AnalyzeRequest) => offline.analyze({ ...req, bufferType: req.bufferType });
+    let failover: FailoverBackend | undefined;
+    const remote = await createRemoteBackend({
       apiServerUrl: config.apiServerUrl,
       apiKey: config.apiKey,
       outboxDir: join(config.outbox, 'pending-remote'),
       drainTimeoutMs: config.outboxDrainSeconds * 1000,
       image,
       log,
-      // Gateway unreachable: the offline analyzer still opens incidents, which then wait in the outbox.
-      fallbackAnalyze: (req) => offline.analyze({ ...req, bufferType: req.bufferType }),
+      // Gateway unreachable: the agent's own AI once the failover delay is over, else the offline analyzer
+      // (incidents then wait in the outbox).
+      fallbackAnalyze: (req) =>
+        failover ? failover.analyzeWithoutGateway(req, () => offlineAnalyze(req)) : offlineAnalyze(req),
     });
+    // Failover needs the agent's own AI key and SMTP server: an .eml in a folder is no alert during an outage.
+    const missing = [!config.googleApiKey && 'no GOOGLE_API_KEY', !config.email.smtpServer && 'no EMAIL_SMTP_SERVER']
+      .filter(Boolean)
+      .join(', ');
+    const probe = new VigintClient({ baseUrl: config.apiServerUrl, apiKey: config.apiKey, log });
+    failover = new FailoverBackend({
+      remote,
+      local: missing ? undefined : createLocalBackend(config, { image, ffmpeg, log }),
+      localMissing: missing || undefined,
+      probe: (signal) => probe.healthCheck({ signal, retries: 0 }),
+      failoverAfterMs: config.failoverAfterSeconds * 1000,
+      log,
+    });
+    return failover;
   }
   return createLocalBackend(config, { image, ffmpeg, log });
 }
@@ -63,7 +83,11 @@ export async function main(argv: string[]): Promise<number> {
 
   const swept = await sweepStaleTempDirs();
   if (swept.length > 0) log.info({ count: swept.length }, 'removed temp dirs left by a killed agent');
-  const out = new StatusReporter(process.stdout, () => views());
+  const out = new StatusReporter(
+    process.stdout,
+    () => views(),
+    () => (backend instanceof FailoverBackend ? backend.status() : undefined),
+  );
   out.print(`Vigint edge agent: ${config.cameras.length} camera(s), ${backend.describe()}`);
   if (!config.apiServerUrl && !config.googleApiKey) {
     out.print('No GOOGLE_API_KEY: using the offline motion-only analyzer (not an AI analysis).');
@@ -115,6 +139,27 @@ export async function main(argv: string[]): Promise<number> {
   const views = (): CameraView[] =>
     pipelines.map((p, i) => ({ id: p.camera.id, state: captures[i]!.state, stats: p.stats, motion: p.motion }));
   out.start();
+  // Camera states for the incident store / GET /api/cameras: every 30 s, and at once when a state changes.
+  const beat = () =>
+    backend.heartbeat(
+      pipelines.map((p, i) => ({
+        cameraId: p.camera.id,
+        cameraName: p.camera.name,
+        state: captures[i]!.state,
+        lastFrameAt: p.lastFrameWall ? new Date(p.lastFrameWall) : null,
+        alertThreshold: p.camera.threshold,
+      })),
+    );
+  let beatStates = '';
+  let beatAt = 0;
+  const beatTimer = setInterval(() => {
+    const states = captures.map((c) => c.state).join(',');
+    if (states === beatStates && Date.now() - beatAt < 30_000) return;
+    beatStates = states;
+    beatAt = Date.now();
+    void beat();
+  }, 1000);
+  beatTimer.unref();
 
   let stopping = false;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -134,6 +179,8 @@ export async function main(argv: string[]): Promise<number> {
     states = await Promise.all(pipelines.map((p) => p.run()));
   } finally {
     out.stop();
+    clearInterval(beatTimer);
+    await beat();
     // Footage is personal data: the temp dirs go even when something failed.
     await backend.close().catch((err: unknown) => log.error({ err: (err as Error).message }, 'backend close failed'));
     await Promise.all(captures.map((c) => c.cleanup()));

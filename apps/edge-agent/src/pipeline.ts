@@ -42,6 +42,8 @@ export class CameraPipeline {
   private readonly dispatcher: IncidentDispatcher;
   private readonly log: Logger;
   private t = 0;
+  /** Wall-clock ms of the last frame read (0: none yet), for the camera heartbeat. */
+  lastFrameWall = 0;
   /** Wall-clock ms when the current motion run started (alert latency is measured from it). */
   private runStartWall = 0;
   private analyzing: Promise<void> | undefined;
@@ -113,6 +115,7 @@ export class CameraPipeline {
   async onFrame(frame: Uint8Array, t: number): Promise<void> {
     this.stats.framesRead++;
     this.t = t;
+    this.lastFrameWall = Date.now();
     this.sourceGone = false;
     const r = this.gate.update(frame);
     this.motion = r.motion;

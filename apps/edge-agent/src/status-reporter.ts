@@ -19,6 +19,8 @@ export class StatusReporter {
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly views: () => CameraView[],
+    /** One phrase about the whole agent (the gateway unreachable, failover or outbox), shown after the cameras. */
+    private readonly note: () => string | undefined = () => undefined,
   ) {}
 
   get live(): boolean {
@@ -45,7 +47,8 @@ export class StatusReporter {
       this.lastFrames.set(v.id, { frames: v.stats.framesRead, at: now });
       return formatStatus(v, fps);
     });
-    this.out.write(`\r\x1b[K${parts.join(' | ')}`);
+    const note = this.note();
+    this.out.write(`\r\x1b[K${[...parts, ...(note ? [note] : [])].join(' | ')}`);
   }
 
   stop(): void {
