@@ -29,7 +29,8 @@ async function createBackend(
     const { VigintClient } = await import('@vigint/api-client');
     const offline = new AnalysisService({ image, models: DEFAULT_MODELS, log });
     const offlineAnalyze = (req: AnalyzeRequest) => offline.analyze({ ...req, bufferType: req.bufferType });
-    let failover: FailoverBackend | undefined;
+    // The remote backend's fallback needs the failover, which needs the remote backend.
+    const ref: { failover?: FailoverBackend } = {};
     const remote = await createRemoteBackend({
       apiServerUrl: config.apiServerUrl,
       apiKey: config.apiKey,
@@ -40,14 +41,14 @@ async function createBackend(
       // Gateway unreachable: the agent's own AI once the failover delay is over, else the offline analyzer
       // (incidents then wait in the outbox).
       fallbackAnalyze: (req) =>
-        failover ? failover.analyzeWithoutGateway(req, () => offlineAnalyze(req)) : offlineAnalyze(req),
+        ref.failover ? ref.failover.analyzeWithoutGateway(req, () => offlineAnalyze(req)) : offlineAnalyze(req),
     });
     // Failover needs the agent's own AI key and SMTP server: an .eml in a folder is no alert during an outage.
     const missing = [!config.googleApiKey && 'no GOOGLE_API_KEY', !config.email.smtpServer && 'no EMAIL_SMTP_SERVER']
       .filter(Boolean)
       .join(', ');
     const probe = new VigintClient({ baseUrl: config.apiServerUrl, apiKey: config.apiKey, log });
-    failover = new FailoverBackend({
+    ref.failover = new FailoverBackend({
       remote,
       local: missing ? undefined : createLocalBackend(config, { image, ffmpeg, log }),
       localMissing: missing || undefined,
@@ -55,7 +56,7 @@ async function createBackend(
       failoverAfterMs: config.failoverAfterSeconds * 1000,
       log,
     });
-    return failover;
+    return ref.failover;
   }
   return createLocalBackend(config, { image, ffmpeg, log });
 }
