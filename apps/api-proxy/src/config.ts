@@ -1,12 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { buildPriceTable, type PriceTable } from '@vigint/alerting';
 import { ConfigError, loadConfig, Port } from '@vigint/config';
 
-/** Default AI prices, USD per million tokens (input, output); override with AI_PRICES_JSON. */
-export const DEFAULT_AI_PRICES: Record<string, { input: number; output: number }> = {
-  'gemini-2.5-flash-lite': { input: 0.1, output: 0.4 },
-  'gemini-2.5-flash': { input: 0.3, output: 2.5 },
-  offline: { input: 0, output: 0 },
-};
+export { DEFAULT_AI_PRICES } from '@vigint/alerting';
 
 export const GatewayConfigSchema = Type.Object({
   PORT: Port(5000),
@@ -121,13 +117,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   return config;
 }
 
-/** The per-model price table: defaults, overridden by AI_PRICES_JSON (`{"model": {"input": 0.1, "output": 0.4}}`). */
-export function aiPrices(config: GatewayConfig): Record<string, { input: number; output: number }> {
-  if (!config.AI_PRICES_JSON) return DEFAULT_AI_PRICES;
-  return {
-    ...DEFAULT_AI_PRICES,
-    ...(JSON.parse(config.AI_PRICES_JSON) as Record<string, { input: number; output: number }>),
-  };
+/** The per-model price table (libs/core/alerting, ai-prices.ts), overridden by AI_PRICES_JSON. */
+export function aiPrices(config: GatewayConfig): PriceTable {
+  return buildPriceTable(config.AI_PRICES_JSON);
 }
 
 /** TRUST_PROXY as Fastify's `trustProxy` option. */

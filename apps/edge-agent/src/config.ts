@@ -14,7 +14,7 @@ import {
   type Polygon,
 } from '@vigint/contracts';
 import { ConfigError, loadConfig, UrlString } from '@vigint/config';
-import { resolveGeminiModels } from '@vigint/gemini';
+import { resolveModels, type AiProviderConfig } from '@vigint/alerting';
 import type { CliOptions } from './cli';
 import { UserError } from './user-error';
 
@@ -51,6 +51,8 @@ export interface AgentConfig {
   /** Screening (short buffer) and confirming (long buffer) models: GEMINI_MODEL_SHORT / _LONG, else GEMINI_MODEL. */
   geminiModels: { short: string; long: string };
   geminiBaseUrl?: string;
+  /** The AI settings as named in the environment, for the provider registry (libs/core/alerting). */
+  ai: AiProviderConfig & { AI_PRICES_JSON?: string };
   email: {
     smtpServer?: string;
     smtpPort: number;
@@ -88,6 +90,8 @@ export const AgentEnv = Type.Object({
   GEMINI_MODEL_SHORT: Type.Optional(Type.String()),
   GEMINI_MODEL_LONG: Type.Optional(Type.String()),
   GEMINI_BASE_URL: Type.Optional(UrlString()),
+  GEMINI_MODEL_FALLBACK: Type.Optional(Type.String()),
+  AI_PRICES_JSON: Type.Optional(Type.String()),
   EMAIL_SMTP_SERVER: Type.Optional(Type.String()),
   EMAIL_SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
   EMAIL_USERNAME: Type.Optional(Type.String()),
@@ -431,8 +435,17 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
     apiKey: e.VIGINT_API_KEY ?? e.API_KEY ?? e.SECRET_KEY ?? merged.secret_key,
     secretKey: e.SECRET_KEY ?? merged.secret_key,
     googleApiKey: e.GOOGLE_API_KEY,
-    geminiModels: resolveGeminiModels(e),
+    geminiModels: (({ short, long }) => ({ short, long }))(resolveModels(e)),
     geminiBaseUrl: e.GEMINI_BASE_URL,
+    ai: {
+      GOOGLE_API_KEY: e.GOOGLE_API_KEY,
+      GEMINI_BASE_URL: e.GEMINI_BASE_URL,
+      GEMINI_MODEL: e.GEMINI_MODEL,
+      GEMINI_MODEL_SHORT: e.GEMINI_MODEL_SHORT,
+      GEMINI_MODEL_LONG: e.GEMINI_MODEL_LONG,
+      GEMINI_MODEL_FALLBACK: e.GEMINI_MODEL_FALLBACK,
+      AI_PRICES_JSON: e.AI_PRICES_JSON,
+    },
     email: {
       smtpServer: e.EMAIL_SMTP_SERVER,
       smtpPort: e.EMAIL_SMTP_PORT,

@@ -1,11 +1,14 @@
 import { rm, stat } from 'node:fs/promises';
 import { AlertStatus, BufferType, type AnalysisResult } from '@vigint/contracts';
 import {
+  AiPricer,
   AlertService,
   AnalysisService,
+  buildPriceTable,
   createLocalStores,
   FileAlertLedger,
   MemoryAlertLedger,
+  selectAnalysisProvider,
   summaryOf,
   verdictsOf,
   type CameraStore,
@@ -28,6 +31,7 @@ import type {
 } from './backend';
 import { withClipError } from './backend';
 import type { AgentConfig } from './config';
+import { UserError } from './user-error';
 
 export interface LocalBackendOptions {
   analysis: AnalysisService;
@@ -44,6 +48,8 @@ export interface LocalBackendOptions {
   description: string;
   /** Incidents and cameras on record (JSON files beside the outbox). */
   stores: { incidents: IncidentStore; cameras: CameraStore };
+  /** Env variables naming each stage's model, for the start-up model check. */
+  modelSources?: { short: string; long: string };
   log: Logger;
 }
 
@@ -61,6 +67,15 @@ export class LocalBackend implements IncidentBackend {
 
   describe(): string {
     return this.o.description;
+  }
+
+  /** models.get on the configured models: a retired or unknown one stops the agent naming the variable. */
+  async checkModels(): Promise<void> {
+    try {
+      await this.o.analysis.checkModels(this.o.modelSources);
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
   }
 
   analyze(req: AnalyzeRequest): Promise<AnalysisResult> {
@@ -201,13 +216,16 @@ export function createLocalBackend(
   deps: { image: ImageAdapter; ffmpeg: FfmpegAdapter; log: Logger },
 ): LocalBackend {
   const { image, ffmpeg, log } = deps;
-  const provider = config.googleApiKey
-    ? new GeminiAdapter({ apiKey: config.googleApiKey, baseUrl: config.geminiBaseUrl, log })
-    : undefined;
+  const selected = selectAnalysisProvider(config.ai, {
+    gemini: (c) => new GeminiAdapter({ apiKey: c.GOOGLE_API_KEY!, baseUrl: c.GEMINI_BASE_URL, log }),
+  });
+  const provider = selected.provider;
   const analysis = new AnalysisService({
     provider,
     image,
-    models: config.geminiModels,
+    models: selected.models,
+    fallbackModel: selected.fallbackModel,
+    pricer: new AiPricer(buildPriceTable(config.ai.AI_PRICES_JSON), log),
     log,
   });
   const mailer = createMailer(
@@ -227,7 +245,7 @@ export function createLocalBackend(
   const alerts = new AlertService({ mailer, ledger, image, from: config.email.from, log });
   const clips = new ClipService(ffmpeg, log, image);
   const stores = createLocalStores(config.fast ? {} : { dir: config.outbox });
-  const ai = provider ? `Gemini ${config.geminiModels.short} → ${config.geminiModels.long}` : 'offline analyzer';
+  const ai = provider ? `${provider.name} ${selected.models.short} → ${selected.models.long}` : 'offline analyzer';
   const mail = mailer.kind === 'outbox' ? `.eml → ${config.outbox}` : `SMTP ${config.email.smtpServer} → ${to}`;
   return new LocalBackend({
     analysis,
@@ -242,6 +260,7 @@ export function createLocalBackend(
     longBufferSeconds: config.longBufferSeconds,
     description: `local mode (${ai}, ${mail})`,
     stores,
+    modelSources: selected.sources,
     log,
   });
 }

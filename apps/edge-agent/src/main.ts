@@ -58,7 +58,9 @@ async function createBackend(
     });
     return ref.failover;
   }
-  return createLocalBackend(config, { image, ffmpeg, log });
+  const local = createLocalBackend(config, { image, ffmpeg, log });
+  await local.checkModels();
+  return local;
 }
 
 export async function main(argv: string[]): Promise<number> {

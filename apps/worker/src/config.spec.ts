@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_GEMINI_MODEL_LONG, DEFAULT_GEMINI_MODEL_SHORT } from '@vigint/alerting';
 import { QueueName } from '@vigint/contracts';
 import { concurrencyFor, DEFAULT_MEDIA_CONCURRENCY, loadWorkerConfig, modelsFor } from './config';
 
@@ -11,7 +12,7 @@ describe('worker config', () => {
     expect(c.GOOGLE_API_KEY).toBeUndefined();
     expect(DEFAULT_MEDIA_CONCURRENCY).toBeGreaterThanOrEqual(1);
     expect(concurrencyFor(c)[QueueName.Media]).toBe(DEFAULT_MEDIA_CONCURRENCY);
-    expect(modelsFor(c)).toEqual({ short: 'gemini-2.5-flash-lite', long: 'gemini-2.5-flash' });
+    expect(modelsFor(c)).toEqual({ short: DEFAULT_GEMINI_MODEL_SHORT, long: DEFAULT_GEMINI_MODEL_LONG });
   });
 
   it('GEMINI_MODEL sets both stages unless the specific ones are given', () => {

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import { loadConfig } from '@vigint/config';
+import { resolveModels } from '@vigint/alerting';
 import { QueueName } from '@vigint/contracts';
 
 const Concurrency = (def: number) => Type.Integer({ minimum: 1, maximum: 64, default: def });
@@ -31,6 +32,16 @@ export const WorkerConfigSchema = Type.Object({
   GEMINI_MODEL_SHORT: Type.Optional(Type.String()),
   GEMINI_MODEL_LONG: Type.Optional(Type.String()),
   GEMINI_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  /** Requests per AI call for 429/5xx/timeouts before the fallback model (first one included). */
+  GEMINI_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
+  /** Tried when a stage's model is overloaded, rate limited or out of daily quota. */
+  GEMINI_MODEL_FALLBACK: Type.Optional(Type.String({ minLength: 1 })),
+  /** Thinking of the confirming call: `low` (a small budget) or `none`. */
+  GEMINI_CONFIRM_THINKING: Type.Union([Type.Literal('low'), Type.Literal('none')], { default: 'low' }),
+  /** Check each configured model with models.get at start (a retired model stops the worker). */
+  AI_CHECK_MODELS: Type.Boolean({ default: true }),
+  /** Per-model prices overriding the built-in table: `{"model": {"input": USD/1M, "output": USD/1M}}`. */
+  AI_PRICES_JSON: Type.Optional(Type.String()),
   /** A job's video (≤ this many bytes) goes inline to the confirming model instead of frames; 0 = frames only. */
   GEMINI_INLINE_VIDEO_MAX_BYTES: Type.Integer({ minimum: 0, default: 0 }),
   EMAIL_SMTP_SERVER: Type.Optional(Type.String()),
@@ -72,11 +83,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   return loadConfig(WorkerConfigSchema, env);
 }
 
+/** The models of each stage, resolved in one place (libs/core/alerting, ai-models.ts). */
 export function modelsFor(config: WorkerConfig): { short: string; long: string } {
-  return {
-    short: config.GEMINI_MODEL_SHORT ?? config.GEMINI_MODEL ?? 'gemini-2.5-flash-lite',
-    long: config.GEMINI_MODEL_LONG ?? config.GEMINI_MODEL ?? 'gemini-2.5-flash',
-  };
+  const { short, long } = resolveModels(config);
+  return { short, long };
 }
 
 export function concurrencyFor(config: WorkerConfig): Record<QueueName, number> {

@@ -1,4 +1,4 @@
-import { AlertService, AnalysisService } from '@vigint/alerting';
+import { AiPricer, AlertService, AnalysisService, buildPriceTable, selectAnalysisProvider } from '@vigint/alerting';
 import { ClipService, emailBudgetBytes } from '@vigint/clip';
 import { JobName, QueueName } from '@vigint/contracts';
 import { createDb, type Db } from '@vigint/db';
@@ -17,7 +17,7 @@ import {
   type WorkerPool,
 } from '@vigint/queue';
 import { createArtifactStore, type ArtifactStore } from '@vigint/storage';
-import { concurrencyFor, modelsFor, type WorkerConfig } from './config';
+import { concurrencyFor, type WorkerConfig } from './config';
 import { PgAlertLedger } from './pg-alert-ledger';
 import { AlertProcessor } from './processors/alert.processor';
 import { AnalysisProcessor } from './processors/analysis.processor';
@@ -60,22 +60,30 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
   const image = new ImageAdapter();
   const ffmpeg = new FfmpegAdapter(log);
   const clip = new ClipService(ffmpeg, log, image);
-  const provider = config.GOOGLE_API_KEY
-    ? new GeminiAdapter({
-        apiKey: config.GOOGLE_API_KEY,
-        baseUrl: config.GEMINI_BASE_URL,
-        timeoutMs: config.GEMINI_TIMEOUT_MS,
+  const ai = selectAnalysisProvider(config, {
+    gemini: (c) =>
+      new GeminiAdapter({
+        apiKey: c.GOOGLE_API_KEY!,
+        baseUrl: c.GEMINI_BASE_URL,
+        timeoutMs: c.GEMINI_TIMEOUT_MS,
+        maxAttempts: c.GEMINI_MAX_ATTEMPTS,
         log,
-      })
-    : undefined;
-  if (!provider) log.warn('GOOGLE_API_KEY unset: the offline analyzer answers analysis jobs');
+      }),
+  });
+  const provider = ai.provider;
+  if (!provider) log.warn({ reason: ai.offlineReason }, 'no AI provider: the offline analyzer answers analysis jobs');
   const analysis = new AnalysisService({
     provider,
     image,
-    models: modelsFor(config),
+    models: ai.models,
+    fallbackModel: ai.fallbackModel,
+    pricer: new AiPricer(buildPriceTable(config.AI_PRICES_JSON), log),
+    confirmThinking: config.GEMINI_CONFIRM_THINKING,
     log,
     inlineVideoMaxBytes: config.GEMINI_INLINE_VIDEO_MAX_BYTES,
   });
+  // A retired or unknown model is a start-up error naming the variable, not a stream of failed jobs.
+  if (config.AI_CHECK_MODELS) await analysis.checkModels(ai.sources);
   const mailer: MailTransport = createMailer(
     {
       EMAIL_SMTP_SERVER: config.EMAIL_SMTP_SERVER,
@@ -151,7 +159,7 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     {
       queues: pool.queues,
       concurrency: concurrencyFor(config),
-      ai: provider ? 'gemini' : 'offline',
+      ai: provider ? `${provider.name} ${ai.models.short} → ${ai.models.long}` : 'offline',
       mail: mailer.kind,
     },
     'worker ready',

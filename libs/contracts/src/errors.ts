@@ -22,6 +22,8 @@ export enum ErrorCode {
   AiUnavailable = 'AI_UNAVAILABLE',
   AiBadReply = 'AI_BAD_REPLY',
   AiRefused = 'AI_REFUSED',
+  /** The AI service rejected the request itself (400/401/403/404: bad key, unknown model, bad schema). */
+  AiRejected = 'AI_REJECTED',
   MediaProcessingFailed = 'MEDIA_PROCESSING_FAILED',
   MailDeliveryFailed = 'MAIL_DELIVERY_FAILED',
   StorageFull = 'STORAGE_FULL',
@@ -52,6 +54,7 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.AiUnavailable]: 503,
   [ErrorCode.AiBadReply]: 502,
   [ErrorCode.AiRefused]: 422,
+  [ErrorCode.AiRejected]: 502,
   [ErrorCode.MediaProcessingFailed]: 500,
   [ErrorCode.MailDeliveryFailed]: 502,
   [ErrorCode.StorageFull]: 507,
@@ -73,6 +76,7 @@ export const PERMANENT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.NothingBuffered,
   ErrorCode.NotFound,
   ErrorCode.AiRefused,
+  ErrorCode.AiRejected,
   ErrorCode.Forbidden,
   ErrorCode.Unauthorized,
 ]);

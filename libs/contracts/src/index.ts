@@ -7,3 +7,4 @@ export * from './camera';
 export * from './http';
 export * from './formats';
 export * from './incident';
+export * from './ai-provider';

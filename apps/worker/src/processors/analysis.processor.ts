@@ -2,7 +2,7 @@ import { JobName, type FrameAnalyzePayload, type FrameAnalyzeResult } from '@vig
 import { buffer } from 'node:stream/consumers';
 import type { AnalysisService } from '@vigint/alerting';
 import type { Db } from '@vigint/db';
-import type { BlobStore, JobContext, JobHandler } from '@vigint/queue';
+import { jobOptionsFor, type BlobStore, type JobContext, type JobHandler } from '@vigint/queue';
 import type { ArtifactStore } from '@vigint/storage';
 
 export interface AnalysisDeps {
@@ -26,12 +26,17 @@ export class AnalysisProcessor {
     const frames = await this.deps.blobs.getMany(data.frameBlobKeys);
     const longVideo = await this.smallVideo(data);
     // With bufferType long the service screens the newest frames and confirms on the whole buffer.
+    // On the job's last attempt a model that still cannot answer gives way to the offline analysis:
+    // the incident is answered, never dropped. Permanent AI errors (AI_REJECTED) never get here twice.
+    const attempts = jobOptionsFor(JobName.FrameAnalyze, data).attempts ?? 1;
     const result = await this.deps.analysis.analyze({
       frames,
       bufferType: data.bufferType,
       longVideo,
       language: data.language,
       cameraName: data.cameraName,
+      clientId: data.clientId,
+      lastAttempt: ctx.attempt >= attempts,
     });
     ctx.log.info(
       {
@@ -40,6 +45,14 @@ export class AnalysisProcessor {
         veto: result.flash_veto ?? false,
         aiCalls: result.ai_calls.length,
         tokens: result.token_usage.total_tokens,
+        thinkingTokens: result.token_usage.thinking_tokens,
+        ...(result.ai_fallback
+          ? {
+              fallback: result.ai_fallback.reason,
+              fallbackModel: result.ai_fallback.model,
+              aiError: result.ai_fallback.error,
+            }
+          : {}),
       },
       'analysis done',
     );

@@ -1,20 +1,37 @@
 import {
-  GoogleGenerativeAI,
-  GoogleGenerativeAIAbortError,
-  GoogleGenerativeAIFetchError,
+  ApiError,
+  GoogleGenAI,
+  HarmBlockThreshold,
+  HarmCategory,
   type GenerateContentResponse,
   type Part,
-  type ResponseSchema,
-} from '@google/generative-ai';
-import { Value } from '@sinclair/typebox/value';
-import { AiVerdict, AppError, ErrorCode, parseRiskLevel, type TokenUsage } from '@vigint/contracts';
+  type SafetySetting,
+  type Schema,
+  type ThinkingConfig,
+} from '@google/genai';
+import {
+  AiFailureKind,
+  AppError,
+  ErrorCode,
+  ZERO_USAGE,
+  addTokenUsage,
+  aiErrorDetails,
+  parseVerdict,
+  type AiErrorDetails,
+  type AiVerdict,
+  type AnalysisReply,
+  type AnalysisRequest,
+  type ThinkingEffort,
+  type TokenUsage,
+} from '@vigint/contracts';
 import { silentLogger, type Logger } from '@vigint/logger';
-import type { AnalysisProvider, AnalysisReply, AnalysisRequest } from './analysis-provider';
+import { classifyHttpError, parseErrorBody } from './gemini-errors';
+import { maxOutputTokensFor, thinkingConfigFor } from './gemini-thinking';
 import { VERDICT_RESPONSE_SCHEMA } from './verdict-schema';
 
 /*
- * The only module that imports @google/generative-ai (deprecated upstream in favour of @google/genai):
- * swapping SDKs means rewriting this file and nothing else.
+ * The only module that imports @google/genai (the maintained SDK; @google/generative-ai reached end of
+ * life on 2025-08-31). It satisfies the AnalysisProvider interface of libs/core/alerting structurally.
  */
 
 export interface GeminiAdapterOptions {
@@ -23,96 +40,59 @@ export interface GeminiAdapterOptions {
   baseUrl?: string;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
-  /** Requests per analyze() call, first one included (default 3). */
+  /** Requests per analyze() call for 429/5xx/timeouts, first one included (default 3). */
   maxAttempts?: number;
   /** No retry is started that would end after this many ms since the call began (default 60 s). */
   maxTotalMs?: number;
-  /** Exponential backoff for 5xx and timeouts: base · 2^(attempt-1), capped, with full jitter. */
+  /** Exponential backoff for 5xx and timeouts: base · 2^(attempt-1), capped, with jitter. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   temperature?: number;
-  maxOutputTokens?: number;
   log?: Logger;
   /** Injected in tests to make jitter deterministic. */
   random?: () => number;
+  now?: () => number;
 }
 
-const BLOCKING_FINISH_REASONS = new Set([
+/**
+ * Security footage shows exactly what default filters block (weapons, violence): the adjustable
+ * categories are relaxed as far as the API allows (ai.google.dev/gemini-api/docs/safety-settings).
+ * IMAGE_SAFETY and PROHIBITED_CONTENT blocks are not adjustable; they are handled as a declined answer.
+ */
+export const SECURITY_SAFETY_SETTINGS: SafetySetting[] = [
+  { category: HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT, threshold: HarmBlockThreshold.OFF },
+  { category: HarmCategory.HARM_CATEGORY_HARASSMENT, threshold: HarmBlockThreshold.OFF },
+  { category: HarmCategory.HARM_CATEGORY_HATE_SPEECH, threshold: HarmBlockThreshold.BLOCK_ONLY_HIGH },
+  { category: HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT, threshold: HarmBlockThreshold.BLOCK_ONLY_HIGH },
+];
+
+/** Finish reasons (and prompt block reasons) meaning a filter stopped the answer, not the model. */
+const BLOCKED_FINISH_REASONS = new Set([
   'SAFETY',
   'RECITATION',
   'BLOCKLIST',
   'PROHIBITED_CONTENT',
   'SPII',
   'LANGUAGE',
+  'OTHER',
+  'IMAGE_SAFETY',
+  'IMAGE_PROHIBITED_CONTENT',
+  'IMAGE_RECITATION',
+  'IMAGE_OTHER',
 ]);
 
-/** Parses a google.protobuf.Duration in JSON form ("2s", "1.500s") into ms. */
-export function parseRetryDelay(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const m = /^(\d+(?:\.\d+)?)s$/.exec(value.trim());
-  return m ? Math.round(Number(m[1]) * 1000) : undefined;
-}
-
-/** retryDelay from a google.rpc.RetryInfo entry of an error's details, in ms. */
-export function retryDelayFromDetails(details: unknown): number | undefined {
-  if (!Array.isArray(details)) return undefined;
-  for (const d of details as Record<string, unknown>[]) {
-    if (typeof d?.['@type'] === 'string' && d['@type'].endsWith('google.rpc.RetryInfo'))
-      return parseRetryDelay(d.retryDelay);
-  }
-  return undefined;
-}
-
-/** Reads the model's text into an AiVerdict; anything else is AI_BAD_REPLY, never a crash. */
-export function parseVerdict(text: string): AiVerdict {
-  const trimmed = text
-    .trim()
-    .replace(/^```(?:json)?\s*/i, '')
-    .replace(/\s*```$/, '');
-  let value: unknown;
-  try {
-    value = JSON.parse(trimmed);
-  } catch {
-    throw new AppError(ErrorCode.AiBadReply, 'the AI reply is not valid JSON', {
-      details: { reason: 'malformed', length: text.length },
-    });
-  }
-  if (value && typeof value === 'object' && 'risk_level' in value) {
-    // Models sometimes answer "high" despite the enum; the case carries no meaning.
-    const obj = value as Record<string, unknown>;
-    obj.risk_level = parseRiskLevel(obj.risk_level) ?? obj.risk_level;
-  }
-  if (!Value.Check(AiVerdict, value)) {
-    const first = Value.Errors(AiVerdict, value).First();
-    const field = first?.path.replace(/^\//, '').replace(/\//g, '.') || undefined;
-    throw new AppError(
-      ErrorCode.AiBadReply,
-      `the AI reply does not match the verdict schema: ${field ?? 'body'} ${first?.message ?? ''}`.trim(),
-      {
-        field,
-        details: { reason: 'off_schema' },
-      },
-    );
-  }
-  return value;
-}
-
-function usageOf(response: GenerateContentResponse): TokenUsage {
-  const u = response.usageMetadata as
-    | {
-        promptTokenCount?: number;
-        candidatesTokenCount?: number;
-        totalTokenCount?: number;
-        thoughtsTokenCount?: number;
-      }
-    | undefined;
-  const prompt = u?.promptTokenCount ?? 0;
-  // Thinking tokens (2.5 models) are billed as output.
-  const completion = (u?.candidatesTokenCount ?? 0) + (u?.thoughtsTokenCount ?? 0);
+function usageOf(response: GenerateContentResponse | undefined): TokenUsage {
+  const u = response?.usageMetadata;
+  if (!u) return { ...ZERO_USAGE };
+  const prompt = u.promptTokenCount ?? 0;
+  const thinking = u.thoughtsTokenCount ?? 0;
+  // Thinking tokens are billed as output (ai.google.dev/gemini-api/docs/pricing).
+  const completion = (u.candidatesTokenCount ?? 0) + thinking;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
-    total_tokens: u?.totalTokenCount ?? prompt + completion,
+    total_tokens: u.totalTokenCount ?? prompt + completion,
+    thinking_tokens: thinking,
   };
 }
 
@@ -131,64 +111,103 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function isRetryable(err: AppError): boolean {
-  const d = err.details as { retryable?: boolean } | undefined;
-  return err.code === ErrorCode.AiUnavailable && d?.retryable === true;
+/** An AppError with more details merged in (AppError is immutable). */
+function withDetails(error: AppError, extra: AiErrorDetails): AppError {
+  const details = { ...aiErrorDetails(error), ...extra };
+  return new AppError(error.code, error.message, { field: error.field, details, cause: error.cause ?? error });
 }
 
-export class GeminiAdapter implements AnalysisProvider {
+interface Attempt {
+  verdict: AiVerdict;
+  usage: TokenUsage;
+  modelVersion?: string;
+}
+
+export class GeminiAdapter {
   readonly name = 'gemini';
-  private readonly client: GoogleGenerativeAI;
+  private readonly client: GoogleGenAI;
   private readonly log: Logger;
-  private readonly opts: Required<Omit<GeminiAdapterOptions, 'apiKey' | 'baseUrl' | 'log'>> & { baseUrl?: string };
+  private readonly opts: Required<Omit<GeminiAdapterOptions, 'apiKey' | 'baseUrl' | 'log'>>;
 
   constructor(options: GeminiAdapterOptions) {
     if (!options.apiKey) throw new AppError(ErrorCode.Internal, 'GeminiAdapter needs an API key (GOOGLE_API_KEY)');
-    this.client = new GoogleGenerativeAI(options.apiKey);
+    const baseUrl = options.baseUrl?.replace(/\/+$/, '');
+    this.client = new GoogleGenAI({ apiKey: options.apiKey, ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
     this.log = (options.log ?? silentLogger).child({ module: 'gemini' });
     this.opts = {
-      baseUrl: options.baseUrl?.replace(/\/+$/, ''),
       timeoutMs: options.timeoutMs ?? 30_000,
       maxAttempts: Math.max(1, options.maxAttempts ?? 3),
       maxTotalMs: options.maxTotalMs ?? 60_000,
       backoffBaseMs: options.backoffBaseMs ?? 1_000,
       backoffMaxMs: options.backoffMaxMs ?? 16_000,
       temperature: options.temperature ?? 0.1,
-      maxOutputTokens: options.maxOutputTokens ?? 1_024,
       random: options.random ?? Math.random,
+      now: options.now ?? Date.now,
     };
   }
 
+  /**
+   * models.get for each model: a retired or unknown model is an AppError AI_REJECTED naming it, so the
+   * app can stop at start naming the variable. Network trouble is AI_UNAVAILABLE (the app may go on).
+   */
+  async checkModel(model: string): Promise<{ model: string; version?: string }> {
+    try {
+      const info = await this.client.models.get({
+        model,
+        config: { abortSignal: AbortSignal.timeout(this.opts.timeoutMs) },
+      });
+      return { model, version: info.version };
+    } catch (err) {
+      throw this.toAppError(err, model, undefined);
+    }
+  }
+
   async analyze(request: AnalysisRequest): Promise<AnalysisReply> {
-    const started = Date.now();
+    const started = this.opts.now();
+    let billed: TokenUsage = { ...ZERO_USAGE, thinking_tokens: 0 };
+    let thinking: ThinkingEffort = request.thinking ?? 'none';
+    let maxOutputTokens = maxOutputTokensFor(thinking);
+    let roomRetried = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { verdict, usage } = await this.once(request);
-        return { verdict, usage, model: request.model, durationMs: Date.now() - started, attempts: attempt };
+        const reply = await this.once(request, thinking, maxOutputTokens);
+        return {
+          verdict: reply.verdict,
+          usage: addTokenUsage(billed, reply.usage),
+          model: request.model,
+          modelVersion: reply.modelVersion,
+          provider: this.name,
+          durationMs: this.opts.now() - started,
+          attempts: attempt,
+        };
       } catch (err) {
-        const error = this.toAppError(err, request);
-        const details = (error.details ?? {}) as { retryAfterMs?: number };
-        if (!isRetryable(error) || attempt >= this.opts.maxAttempts) throw this.withAttempts(error, attempt);
+        const error = this.toAppError(err, request.model, request.signal);
+        const details = aiErrorDetails(error);
+        if (details.usage) billed = addTokenUsage(billed, details.usage);
+        const final = withDetails(error, { usage: billed, attempts: attempt, model: request.model });
+        if (details.kind === AiFailureKind.MaxTokens && !roomRetried) {
+          // Cut off (usually by thinking): once more with twice the room and as little thinking as allowed.
+          roomRetried = true;
+          thinking = 'none';
+          maxOutputTokens *= 2;
+          this.log.warn({ model: request.model, attempt, maxOutputTokens }, 'gemini reply cut off, retrying with room');
+          continue;
+        }
+        if (details.retryable !== true || attempt >= this.opts.maxAttempts) throw final;
         // 429: wait what the API asked (plus a little jitter so parallel callers spread out); else backoff.
         const wait =
           details.retryAfterMs !== undefined
             ? details.retryAfterMs + Math.floor(this.opts.random() * 250)
             : this.backoff(attempt);
-        if (Date.now() - started + wait > this.opts.maxTotalMs) throw this.withAttempts(error, attempt);
+        if (this.opts.now() - started + wait > this.opts.maxTotalMs) throw final;
         this.log.warn(
-          {
-            model: request.model,
-            attempt,
-            waitMs: wait,
-            code: error.code,
-            status: (error.details as { status?: number }).status,
-          },
+          { model: request.model, attempt, waitMs: wait, kind: details.kind, status: details.status },
           'gemini request failed, retrying',
         );
         try {
           await sleep(wait, request.signal);
         } catch {
-          throw new AppError(ErrorCode.Timeout, 'analysis aborted', { cause: err });
+          throw new AppError(ErrorCode.Timeout, 'analysis aborted', { cause: err, details: { usage: billed } });
         }
       }
     }
@@ -200,87 +219,116 @@ export class GeminiAdapter implements AnalysisProvider {
     return Math.round(cap / 2 + this.opts.random() * (cap / 2));
   }
 
-  private withAttempts(error: AppError, attempts: number): AppError {
-    const details = { ...((error.details as object | undefined) ?? {}), attempts };
-    return new AppError(error.code, error.message, { field: error.field, details, cause: error.cause ?? error });
-  }
-
-  private async once(request: AnalysisRequest): Promise<{ verdict: AiVerdict; usage: TokenUsage }> {
-    const model = this.client.getGenerativeModel(
-      {
-        model: request.model,
-        generationConfig: {
-          responseMimeType: 'application/json',
-          responseSchema: VERDICT_RESPONSE_SCHEMA as unknown as ResponseSchema,
-          temperature: this.opts.temperature,
-          maxOutputTokens: this.opts.maxOutputTokens,
-          candidateCount: 1,
-        },
-      },
-      { baseUrl: this.opts.baseUrl },
-    );
+  private async once(request: AnalysisRequest, thinking: ThinkingEffort, maxOutputTokens: number): Promise<Attempt> {
     const parts: Part[] = [{ text: request.prompt }];
     for (const image of request.images)
       parts.push({ inlineData: { mimeType: image.mimeType, data: image.data.toString('base64') } });
     if (request.video)
       parts.push({ inlineData: { mimeType: request.video.mimeType, data: request.video.data.toString('base64') } });
 
-    // Our own timeout signal rather than the SDK's `timeout`: the SDK never clears its timer, which would keep
-    // a short-lived process (tests, CLI) alive for the whole timeout.
+    // Our own timeout signal rather than httpOptions.timeout, so an abort from the caller and the
+    // timeout end the same request the same way.
     const timeout = AbortSignal.timeout(request.timeoutMs ?? this.opts.timeoutMs);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
-    const result = await model.generateContent({ contents: [{ role: 'user', parts }] }, { signal });
-    const response = result.response;
+    const thinkingConfig = thinkingConfigFor(request.model, thinking);
+    const response = await this.client.models.generateContent({
+      model: request.model,
+      contents: [{ role: 'user', parts }],
+      config: {
+        responseMimeType: 'application/json',
+        responseSchema: VERDICT_RESPONSE_SCHEMA as unknown as Schema,
+        temperature: this.opts.temperature,
+        maxOutputTokens,
+        candidateCount: 1,
+        safetySettings: SECURITY_SAFETY_SETTINGS,
+        // Same string values as the SDK's ThinkingLevel enum.
+        ...(thinkingConfig ? { thinkingConfig: thinkingConfig as ThinkingConfig } : {}),
+        abortSignal: signal,
+      },
+    });
+    const usage = usageOf(response);
+    const modelVersion = response.modelVersion;
+    const fail = (code: ErrorCode, message: string, details: AiErrorDetails) =>
+      new AppError(code, message, {
+        details: { ...details, usage, model: request.model, provider: this.name } satisfies AiErrorDetails,
+      });
 
     const blockReason = response.promptFeedback?.blockReason;
     if (blockReason) {
-      throw new AppError(ErrorCode.AiRefused, `the AI refused the request (${blockReason})`, {
-        details: { reason: blockReason },
+      throw fail(ErrorCode.AiRefused, `the AI declined the footage (prompt blocked: ${blockReason})`, {
+        kind: AiFailureKind.SafetyBlocked,
+        reason: String(blockReason),
+        retryable: false,
       });
     }
     const candidate = response.candidates?.[0];
     if (!candidate)
-      throw new AppError(ErrorCode.AiRefused, 'the AI returned no answer', { details: { reason: 'no_candidates' } });
-    const finish = String(candidate.finishReason ?? '');
-    if (BLOCKING_FINISH_REASONS.has(finish)) {
-      throw new AppError(ErrorCode.AiRefused, `the AI stopped its answer (${finish})`, { details: { reason: finish } });
-    }
-    const text = (candidate.content?.parts ?? []).map((p) => p.text ?? '').join('');
-    if (!text)
-      throw new AppError(ErrorCode.AiBadReply, 'the AI reply is empty', {
-        details: { reason: 'empty', finishReason: finish },
+      throw fail(ErrorCode.AiBadReply, 'the AI returned no answer', {
+        kind: AiFailureKind.BadReply,
+        reason: 'no_candidates',
+        retryable: false,
       });
-    return { verdict: parseVerdict(text), usage: usageOf(response) };
+    const finish = String(candidate.finishReason ?? '');
+    if (BLOCKED_FINISH_REASONS.has(finish)) {
+      throw fail(ErrorCode.AiRefused, `the AI declined the footage (finish reason ${finish})`, {
+        kind: AiFailureKind.SafetyBlocked,
+        reason: finish,
+        retryable: false,
+      });
+    }
+    // Thought summaries (`thought: true` parts) are not part of the answer.
+    const text = (candidate.content?.parts ?? [])
+      .filter((p) => !p.thought)
+      .map((p) => p.text ?? '')
+      .join('');
+    if (finish === 'MAX_TOKENS') {
+      throw fail(ErrorCode.AiBadReply, `the AI reply was cut off at ${maxOutputTokens} output tokens (MAX_TOKENS)`, {
+        kind: AiFailureKind.MaxTokens,
+        reason: finish,
+        retryable: false,
+      });
+    }
+    if (!text)
+      throw fail(ErrorCode.AiBadReply, 'the AI reply is empty', {
+        kind: AiFailureKind.BadReply,
+        reason: finish || 'empty',
+        retryable: false,
+      });
+    try {
+      return { verdict: parseVerdict(text), usage, modelVersion };
+    } catch (err) {
+      throw err instanceof AppError ? withDetails(err, { usage, model: request.model, retryable: false }) : err;
+    }
   }
 
-  private toAppError(err: unknown, request: AnalysisRequest): AppError {
+  private toAppError(err: unknown, model: string, signal: AbortSignal | undefined): AppError {
     if (err instanceof AppError) return err;
-    if (err instanceof GoogleGenerativeAIFetchError) {
-      const status = err.status ?? 0;
-      if (status === 429) {
-        const retryAfterMs = retryDelayFromDetails(err.errorDetails);
-        return new AppError(ErrorCode.AiUnavailable, 'the AI rate limit was reached', {
-          cause: err,
-          details: { status, retryable: true, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
-        });
-      }
-      return new AppError(ErrorCode.AiUnavailable, `the AI service answered ${status}`, {
-        cause: err,
-        // 4xx other than 429 (bad key, bad request) will not get better by asking again.
-        details: { status, retryable: status >= 500 || status === 408 },
-      });
+    if (err instanceof ApiError) {
+      const error = classifyHttpError(err.status, parseErrorBody(err.message), { model, now: this.opts.now() });
+      this.log.warn({ model, status: err.status, ...pick(aiErrorDetails(error)), err: error.message }, 'gemini error');
+      return new AppError(error.code, error.message, { details: error.details, cause: err });
     }
-    if (request.signal?.aborted) return new AppError(ErrorCode.Timeout, 'analysis aborted', { cause: err });
-    if (err instanceof GoogleGenerativeAIAbortError) {
+    if (signal?.aborted) return new AppError(ErrorCode.Timeout, 'analysis aborted', { cause: err });
+    const name = (err as { name?: string } | undefined)?.name;
+    if (name === 'AbortError' || name === 'TimeoutError') {
       return new AppError(ErrorCode.AiUnavailable, 'the AI request timed out', {
         cause: err,
-        details: { timeout: true, retryable: true },
+        details: {
+          kind: AiFailureKind.Unavailable,
+          reason: 'timeout',
+          retryable: true,
+          model,
+        } satisfies AiErrorDetails,
       });
     }
-    // Network errors (connection refused, reset) come as plain GoogleGenerativeAIError.
+    // Network errors (connection refused, reset) come as TypeError from fetch.
     return new AppError(ErrorCode.AiUnavailable, 'the AI service is unreachable', {
       cause: err,
-      details: { retryable: true },
+      details: { kind: AiFailureKind.Unavailable, reason: 'network', retryable: true, model } satisfies AiErrorDetails,
     });
   }
+}
+
+function pick(d: AiErrorDetails): Pick<AiErrorDetails, 'kind' | 'reason' | 'quotaId'> {
+  return { kind: d.kind, reason: d.reason, quotaId: d.quotaId };
 }

@@ -2,10 +2,10 @@ import type { TSchema } from '@sinclair/typebox';
 
 /**
  * The OpenAPI subset Gemini accepts as `responseSchema` (type, format, description, nullable, enum, items,
- * properties, required, min/maxItems). Type names as the SDK's SchemaType values.
+ * properties, required, min/maxItems). Type names as the SDK's `Type` enum values.
  */
 export interface GeminiSchema {
-  type: 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
+  type: 'STRING' | 'NUMBER' | 'INTEGER' | 'BOOLEAN' | 'ARRAY' | 'OBJECT';
   format?: string;
   description?: string;
   nullable?: boolean;
@@ -42,29 +42,29 @@ function convert(s: JsonSchemaLike, path: string, descriptions: Record<string, s
     const nonNull = s.anyOf.filter((a) => a.type !== 'null');
     const nullable = nonNull.length < s.anyOf.length;
     if (nonNull.length > 0 && nonNull.every((a) => typeof a.const === 'string')) {
-      const g: GeminiSchema = { type: 'string', format: 'enum', enum: nonNull.map((a) => a.const as string) };
+      const g: GeminiSchema = { type: 'STRING', format: 'enum', enum: nonNull.map((a) => a.const as string) };
       return withDescription(nullable ? { ...g, nullable } : g);
     }
     if (nonNull.length === 1 && nullable) return { ...convert(nonNull[0]!, path, descriptions), nullable: true };
     throw new Error(`toGeminiSchema: unsupported union at '${path || '/'}'`);
   }
-  if (typeof s.const === 'string') return withDescription({ type: 'string', format: 'enum', enum: [s.const] });
+  if (typeof s.const === 'string') return withDescription({ type: 'STRING', format: 'enum', enum: [s.const] });
   switch (s.type) {
     case 'string':
     case 'number':
     case 'integer':
     case 'boolean':
-      return withDescription({ type: s.type });
+      return withDescription({ type: s.type.toUpperCase() as GeminiSchema['type'] });
     case 'array':
       if (!s.items) throw new Error(`toGeminiSchema: array without items at '${path}'`);
-      return withDescription({ type: 'array', items: convert(s.items, `${path}[]`, descriptions) });
+      return withDescription({ type: 'ARRAY', items: convert(s.items, `${path}[]`, descriptions) });
     case 'object': {
       const properties: Record<string, GeminiSchema> = {};
       for (const [key, value] of Object.entries(s.properties ?? {})) {
         properties[key] = convert(value, path ? `${path}.${key}` : key, descriptions);
       }
       return withDescription({
-        type: 'object',
+        type: 'OBJECT',
         properties,
         ...(s.required?.length ? { required: [...s.required] } : {}),
       });

@@ -25,20 +25,24 @@ export interface OfflineAnalyzeInput {
   frames: Buffer[];
   language: AlertLanguage;
   masks?: readonly Polygon[];
+  /** Why the offline analysis decided (an AI fallback note); default: no AI key configured. */
+  prefix?: string;
 }
 
 const TEXT: Record<
   AlertLanguage,
-  { prefix: string; single: string; light: string; change: (pct: string, n: number) => string }
+  { prefix: string; method: string; single: string; light: string; change: (pct: string, n: number) => string }
 > = {
   [AlertLanguage.En]: {
     prefix: 'Offline motion-only analyzer (no AI key configured): this is not an AI analysis.',
+    method: 'Offline motion-only analysis:',
     single: 'Only one frame was given, so no change could be measured.',
     light: 'Almost the whole picture changed at once: most likely a light change, not a person.',
     change: (pct, n) => `${pct}% of the picture changed across ${n} frames.`,
   },
   [AlertLanguage.Fr]: {
     prefix: "Analyse hors ligne, mouvement seul (aucune clé d'IA configurée) : ce n'est pas une analyse par IA.",
+    method: 'Analyse hors ligne, mouvement seul :',
     single: "Une seule image reçue : aucun changement n'a pu être mesuré.",
     light: "Presque toute l'image a changé d'un coup : sans doute un changement de lumière, pas une personne.",
     change: (pct, n) => `${pct} % de l'image a changé sur ${n} images.`,
@@ -46,7 +50,7 @@ const TEXT: Record<
 };
 
 /**
- * Local mode without GOOGLE_API_KEY: a risk level from how much of the picture changes between the frames.
+ * Without an AI key, or when the AI cannot answer: a risk level from how much of the picture changes between the frames.
  * It cannot tell a burglar from a cat, and its `analysis` text says so plainly.
  */
 export class OfflineAnalyzer {
@@ -100,7 +104,7 @@ export class OfflineAnalyzer {
     const incident = riskAtLeast(risk, RiskLevel.Medium);
     const detail =
       input.frames.length < 2 ? t.single : light ? t.light : t.change((fraction * 100).toFixed(1), input.frames.length);
-    const analysis = `${t.prefix} ${detail}`;
+    const analysis = `${input.prefix ? `${input.prefix} ${t.method}` : t.prefix} ${detail}`;
     return {
       has_security_incident: incident,
       incident_detected: incident,

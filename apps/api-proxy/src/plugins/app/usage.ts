@@ -29,6 +29,11 @@ export function analysisUsage(
     u.aiRequests += 1;
     u.inputTokens += call.usage.prompt_tokens;
     u.outputTokens += call.usage.completion_tokens;
+    // The worker priced the call with the same table (thinking tokens included); older results are priced here.
+    if (call.cost_usd !== undefined) {
+      u.cost += call.cost_usd;
+      continue;
+    }
     const p = prices[call.model] ?? prices[call.model.replace(/^models\//, '')];
     if (p) u.cost += (call.usage.prompt_tokens * p.input + call.usage.completion_tokens * p.output) / 1_000_000;
   }

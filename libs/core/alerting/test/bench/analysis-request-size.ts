@@ -12,7 +12,7 @@ import { resolveFfmpeg } from '@vigint/ffmpeg';
 import { GeminiAdapter } from '@vigint/gemini';
 import { ImageAdapter } from '@vigint/image';
 import { geminiReply, imageDimensions, makeJpegFrames, startFakeGemini } from '@vigint/testing';
-import { AnalysisService } from '../../src/analysis.service';
+import { AnalysisService, DEFAULT_MODELS } from '../../src/analysis/analysis.service';
 
 async function ffmpegFrames(n: number): Promise<Buffer[]> {
   const dir = await mkdtemp(join(tmpdir(), 'vigint-bench-'));
@@ -43,7 +43,7 @@ const image = new ImageAdapter();
 const service = new AnalysisService({
   provider: new GeminiAdapter({ apiKey: 'bench', baseUrl: fake.baseUrl }),
   image,
-  models: { short: 'gemini-2.5-flash-lite', long: 'gemini-2.5-flash' },
+  models: DEFAULT_MODELS,
 });
 const sources: [string, Buffer[]][] = [
   ['ffmpeg testsrc2 1280x720 JPEG q3', await ffmpegFrames(40)],
