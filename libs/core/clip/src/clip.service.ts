@@ -380,7 +380,15 @@ export class ClipService {
           cutCopyArgs({ inFile: joined, startTime: copyStart, endTime, outFile: tmp, audio: audioMode }),
           run,
         );
-      } else {
+        // ffmpeg's seek in the join can land a whole GOP before the keyframe chosen (seen with B-frame H.264 whose
+        // keyframe opens a segment): a clip much longer than the window is re-encoded instead.
+        const copied = await this.ffmpeg.probe(tmp, { signal: options.signal });
+        if (copied.durationSeconds > duration + maxEarly + 0.5) {
+          method = 'transcode';
+          reason = `the copy cut began ${(copied.durationSeconds - duration).toFixed(1)} s early: window re-encoded`;
+        }
+      }
+      if (method === 'transcode') {
         await this.ffmpeg.run(
           cutTranscodeArgs({ inFile: joined, startTime, endTime, outFile: tmp, audio: wantAudio }),
           run,
