@@ -6,6 +6,7 @@ import { ClipService } from '@vigint/clip';
 import { AlertLanguage, BufferType, JobName, JobState, VideoFormat } from '@vigint/contracts';
 import { createDb } from '@vigint/db';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
+import { DEFAULT_MODELS } from '@vigint/alerting';
 import { GeminiAdapter } from '@vigint/gemini';
 import { ImageAdapter } from '@vigint/image';
 import { silentLogger } from '@vigint/logger';
@@ -20,7 +21,8 @@ const ANALYSIS_JOBS = 16;
 const SEQUENTIAL_JOBS = 3;
 const CLIP_JOBS = 4;
 const CLIP_FRAMES = 50;
-const MODELS = { short: 'gemini-2.5-flash-lite', long: 'gemini-2.5-flash' };
+// The strict fake answers 404 to retired models: the current defaults, from the one place they are named.
+const MODELS = DEFAULT_MODELS;
 
 /**
  * Issue 8 §6: the worker app (child process, default concurrency) fed through JobQueue with real Redis,

@@ -1,13 +1,8 @@
+import { DEFAULT_AI_PRICES, DEFAULT_MODELS } from '@vigint/alerting';
 import { estimateTokens, imageDimensions, type RecordedGeminiRequest } from '@vigint/testing';
 
-/**
- * USD per million tokens (Gemini API paid tier, text/image input and output, as in the gateway's
- * DEFAULT_AI_PRICES, apps/api-proxy/src/config.ts). Update both together.
- */
-export const PRICES: Record<string, { input: number; output: number }> = {
-  'gemini-2.5-flash-lite': { input: 0.1, output: 0.4 },
-  'gemini-2.5-flash': { input: 0.3, output: 2.5 },
-};
+/** USD per million tokens: the one price table (libs/core/alerting/src/analysis/ai-prices.ts). */
+export const PRICES: Record<string, { input: number; output: number }> = DEFAULT_AI_PRICES;
 
 export interface AiBill {
   requests: number;
@@ -27,7 +22,7 @@ export function billOf(requests: readonly RecordedGeminiRequest[], replyChars: n
     const sizes = r.images.map((i) => imageDimensions(i.data) ?? { width: 768, height: 768 });
     const input = estimateTokens(r.prompt, sizes);
     const output = Math.ceil(replyChars / 4);
-    const price = PRICES[r.model] ?? PRICES['gemini-2.5-flash']!;
+    const price = PRICES[r.model] ?? PRICES[DEFAULT_MODELS.long]!;
     bill.requests++;
     bill.inputTokens += input;
     bill.outputTokens += output;
@@ -44,7 +39,7 @@ export function naiveBill(
   frame: { width: number; height: number },
   replyChars: number,
 ): AiBill {
-  const model = 'gemini-2.5-flash-lite';
+  const model = DEFAULT_MODELS.short;
   const input = estimateTokens(prompt, [frame]);
   const output = Math.ceil(replyChars / 4);
   const price = PRICES[model]!;
