@@ -15,7 +15,7 @@ const SECONDS = 4;
  * - /api/health: both ping Redis and PostgreSQL per request;
  * - a ~100 KB JPEG to /api/video/analyze as base64 JSON and as multipart. The gateway also checks the
  *   API key, rate-limits, probes the image (sharp), stores it in Redis and enqueues a BullMQ job.
- * The rate limit is raised for the run (RATE_LIMIT_MAX) so that it measures work, not 429s.
+ * The rate limit and the job quota are raised for the run (RATE_LIMIT_MAX, JOBS_PER_MINUTE) so that it measures work, not 429s.
  */
 export default defineCase({
   name: 'gateway',
@@ -24,7 +24,11 @@ export default defineCase({
   timeoutMs: 4 * 60_000,
   async setup(ctx) {
     const s = await startServices(ctx, 'gateway', geminiReply.noIncident());
-    const gw = await startGatewayApp(ctx, s, { RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'error' });
+    const gw = await startGatewayApp(ctx, s, {
+      RATE_LIMIT_MAX: '100000000',
+      JOBS_PER_MINUTE: '100000000',
+      LOG_LEVEL: 'error',
+    });
     const created = await fetch(`${gw.url}/admin/clients`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-admin-key': ADMIN },

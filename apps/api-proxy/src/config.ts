@@ -35,6 +35,10 @@ export const GatewayConfigSchema = Type.Object({
    * against Content-Length and counted while streaming; 40 MB fits a 20 MB video as base64 (4/3) with room.
    */
   BODY_LIMIT_MB: Type.Number({ exclusiveMinimum: 0, default: 40 }),
+  /** Jobs each client may enqueue per minute and job type (analyze, alert, create...), across instances. */
+  JOBS_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
+  /** Buffers (`source_id`s) each client may keep for multi-source analysis. */
+  MAX_SOURCES: Type.Integer({ minimum: 1, default: 16 }),
   /** Largest single frame (a JPEG/PNG/WebP image, decoded from base64 or one multipart part). */
   FRAME_MAX_MB: Type.Number({ exclusiveMinimum: 0, default: 4 }),
   SYNC_WAIT_MS: Type.Integer({ minimum: 1, default: 60_000 }),

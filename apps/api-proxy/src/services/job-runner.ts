@@ -39,6 +39,7 @@ export async function runJob<N extends JobName>(
   data: JobPayloadMap[N],
   options: { jobId?: string; waitMs?: number } = {},
 ): Promise<JobOutcome<N>> {
+  await chargeJobs(app, (data as { clientId: string }).clientId, name);
   const job = await app.svc.queue.enqueue(name, data, options.jobId ? { jobId: options.jobId } : {});
   req.log.info({ jobId: job.id, job: name }, 'job enqueued');
   if (prefersAsync(req)) return { kind: 'accepted', jobId: job.id };
@@ -49,6 +50,27 @@ export async function runJob<N extends JobName>(
   if (view.state === JobState.Failed)
     throw AppError.fromBody(view.error ?? { error: 'job failed', code: ErrorCode.JobFailed });
   return { kind: 'pending', jobId: job.id };
+}
+
+/**
+ * The client's job quota: JOBS_PER_MINUTE per job type, counted in Redis (shared by every gateway
+ * instance); past it 429 with Retry-After, nothing enqueued. `count` jobs at once (multi-source fan-out).
+ * Redis down: the enqueue itself answers 503.
+ */
+export async function chargeJobs(app: FastifyInstance, clientId: string, name: JobName, count = 1): Promise<void> {
+  const max = app.config.JOBS_PER_MINUTE;
+  if (count <= 0) return;
+  let hit;
+  try {
+    hit = await app.svc.limits.hit(`jobs:${clientId}:${name}`, max, 60_000, count);
+  } catch {
+    return;
+  }
+  if (hit.allowed) return;
+  await app.svc.limits.refund(`jobs:${clientId}:${name}`, count).catch(() => undefined);
+  throw new AppError(ErrorCode.RateLimited, `job quota exceeded: ${max} ${name} jobs per minute`, {
+    details: { retryAfterSeconds: Math.ceil(hit.resetMs / 1000) },
+  });
 }
 
 /** 202 `{job_id, status_url}` for `Prefer: respond-async`. */

@@ -85,6 +85,10 @@ async function errorHandler(app: FastifyInstance): Promise<void> {
     else if (status >= 500) req.log.warn({ code: body.code }, body.error);
     else req.log.info({ code: body.code, field: body.field, status }, 'request refused');
     if (status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '5');
+    const retry = isAppError(err)
+      ? (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds
+      : undefined;
+    if (status === 429 && retry && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(retry));
     // The rest of a too-large body is not read: close the connection so the caller stops sending it.
     if (status === 413) void reply.header('connection', 'close');
     return reply.code(status).type('application/json; charset=utf-8').send(body);

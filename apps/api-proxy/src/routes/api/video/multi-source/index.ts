@@ -16,6 +16,7 @@ import { tenantOf } from '../../../../plugins/app/auth';
 import { addUsage, analysisUsage } from '../../../../plugins/app/usage';
 import { FROM_BUFFER, readOneFrame } from '../../../../services/frame-intake';
 import { jsonBody } from '../../../../services/json-or-multipart';
+import { chargeJobs } from '../../../../services/job-runner';
 import { storeFrames } from '../../../../services/media-store';
 import { languageOf } from '../../../../services/replies';
 
@@ -37,6 +38,13 @@ const multiSource: FastifyPluginAsyncTypebox = async (app) => {
       const sourceId = one.sourceId ?? '';
       if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(sourceId) || sourceId === DEFAULT_SOURCE) {
         throw new AppError(ErrorCode.ValidationFailed, 'source_id must be 1-100 characters of A-Z a-z 0-9 _ . : -', {
+          field: 'source_id',
+        });
+      }
+      const known = await app.svc.state.listSources(t.clientId);
+      const others = known.filter((s) => s.sourceId !== DEFAULT_SOURCE && s.sourceId !== sourceId);
+      if (others.length >= app.config.MAX_SOURCES && !known.some((s) => s.sourceId === sourceId)) {
+        throw new AppError(ErrorCode.RateLimited, `source quota exceeded: at most ${app.config.MAX_SOURCES} sources`, {
           field: 'source_id',
         });
       }
@@ -67,6 +75,7 @@ const multiSource: FastifyPluginAsyncTypebox = async (app) => {
       );
       const wanted = body.source_ids ? all.filter((s) => body.source_ids!.includes(s.sourceId)) : all;
       const bufferType = body.buffer_type ?? 'short';
+      await chargeJobs(app, t.clientId, JobName.FrameAnalyze, wanted.length);
       // One job per source, all enqueued first so they run in parallel on the workers.
       const runs = await Promise.all(
         wanted.map(async (s) => {
