@@ -69,6 +69,8 @@ export interface CameraNotice {
   /** Seconds without frames (offline) or the outage length (online). */
   seconds: number;
   idempotencyKey: string;
+  /** The camera's language: the notice is written in it. */
+  language?: AlertLanguage;
 }
 
 /** What is known of an incident when it opens (announce): no end, no clip yet. */
@@ -113,11 +115,4 @@ export interface IncidentBackend {
   notify(notice: CameraNotice): Promise<DeliveryResult>;
   /** Waits for pending deliveries (remote outbox replay may keep some queued) and releases connections. */
   close(): Promise<void>;
-}
-
-/** Until the templates show it on their own: the e-mail says why the clip is missing. */
-export function withClipError(detail: string | undefined, clipError: string | undefined): string | undefined {
-  if (!clipError) return detail;
-  const note = `No video clip: ${clipError}. The snapshot shows the event.`;
-  return detail ? `${detail}\n\n${note}` : note;
 }

@@ -293,6 +293,7 @@ export class IncidentDispatcher {
       outageStartedAt,
       seconds,
       idempotencyKey: `${this.camera.id}-${kind}-${at.getTime()}`,
+      language: this.camera.language,
     };
     const record: AlertRecord = {
       kind,

@@ -1,10 +1,12 @@
 import { rm, stat } from 'node:fs/promises';
-import { AlertStatus, BufferType, type AnalysisResult } from '@vigint/contracts';
+import { AlertLanguage, AlertStatus, BufferType, type AnalysisResult } from '@vigint/contracts';
 import {
   AiPricer,
   AlertService,
   AnalysisService,
   buildPriceTable,
+  confirmUnanswered,
+  DeliveryPolicy,
   createLocalStores,
   FileAlertLedger,
   MemoryAlertLedger,
@@ -29,20 +31,17 @@ import type {
   IncidentBackend,
   OpeningIncident,
 } from './backend';
-import { withClipError } from './backend';
 import type { AgentConfig } from './config';
 import { UserError } from './user-error';
 
 export interface LocalBackendOptions {
   analysis: AnalysisService;
-  alerts: AlertService;
-  clips: ClipService;
+  /** The delivery policy shared with the worker: same footage, same e-mail. */
+  policy: DeliveryPolicy;
   mailer: MailTransport;
   image: ImageAdapter;
   to: string;
   from: string;
-  /** Largest e-mail attachment the mail server takes (raw bytes before base64). */
-  maxAttachmentBytes: number;
   shortBufferSeconds: number;
   longBufferSeconds: number;
   description: string;
@@ -94,54 +93,46 @@ export class LocalBackend implements IncidentBackend {
   }
 
   async deliver(incident: Incident, clipFile: string | undefined): Promise<DeliveryResult> {
-    const temp: string[] = [];
-    try {
-      // Masks were applied by the pipeline (clip and snapshot) before this call.
-      let clip = clipFile;
-      const budget = this.o.clips.emailBudgetBytes(this.o.maxAttachmentBytes);
-      const size = clip ? (await stat(clip)).size : 0;
-      if (clip && clipFile && size > budget) {
-        const small = `${clipFile}.small.mp4`;
-        const r = await this.o.clips.compressToSize(clip, small, { maxSizeBytes: budget });
-        this.log.info({ from: r.originalSize, to: r.compressedSize, passes: r.passes }, 'clip compressed for e-mail');
-        temp.push(small);
-        clip = small;
-      }
-      const frames = incident.snapshot ? [incident.snapshot] : [];
-      const a = incident.analysis;
-      const outcome = await this.o.alerts.send({
-        alertKey: incident.idempotencyKey,
-        clientKey: 'local',
-        to: this.o.to,
-        cameraName: incident.cameraName,
-        riskLevel: incident.riskLevel,
-        incidentType: a.incident_type,
-        analysis: a.analysis || a.description,
-        detailedAnalysis: withClipError(a.detailed_analysis, incident.clipError),
-        language: incident.language,
-        occurredAt: incident.startedAt,
-        frames,
-        clip: clip ? { path: clip, filename: `${incident.idempotencyKey}.mp4`, contentType: 'video/mp4' } : undefined,
-      });
-      const clipBytes = clip ? (await stat(clip)).size : undefined;
-      const where = (id?: string) => (this.o.mailer.kind === 'outbox' ? (id ?? '') : `smtp:${this.o.to}`);
-      switch (outcome.status) {
-        case AlertStatus.Delivered:
-          return {
-            status: outcome.replayed ? 'duplicate' : 'sent',
-            destination: where(outcome.messageId),
-            messageId: outcome.messageId,
-            clipBytes,
-          };
-        case AlertStatus.Suppressed:
-          return { status: 'suppressed', destination: '', detail: outcome.suppressedReason, clipBytes };
-        case AlertStatus.Queued:
-          return { status: 'queued', destination: where(outcome.messageId), clipBytes };
-        default:
-          return { status: 'failed', destination: '', detail: 'delivery failed', clipBytes };
-      }
-    } finally {
-      await Promise.all(temp.map((f) => rm(f, { force: true })));
+    // Masks were applied by the pipeline (clip and snapshot) before this call.
+    const a = incident.analysis;
+    const outcome = await this.o.policy.deliverIncident({
+      tenant: LOCAL_TENANT,
+      incidentKey: incident.idempotencyKey,
+      alertKey: incident.idempotencyKey,
+      clientKey: LOCAL_TENANT,
+      to: this.o.to,
+      cameraId: incident.cameraId,
+      cameraName: incident.cameraName,
+      riskLevel: incident.riskLevel,
+      incidentType: a.incident_type,
+      analysis: a.analysis || a.description,
+      detailedAnalysis: a.detailed_analysis,
+      confirmUnanswered: confirmUnanswered(a),
+      language: incident.language,
+      occurredAt: incident.startedAt,
+      endedAt: incident.endedAt,
+      frames: incident.snapshot ? [incident.snapshot] : [],
+      clip: clipFile ? { path: clipFile, filename: `${incident.idempotencyKey}.mp4` } : undefined,
+      clipError: incident.clipError,
+    });
+    const where = (id?: string) => (this.o.mailer.kind === 'outbox' ? (id ?? '') : `smtp:${this.o.to}`);
+    const clipBytes = outcome.clipAttached ? outcome.clipBytes : undefined;
+    const detail = incident.clipError ? `no clip: ${incident.clipError}` : undefined;
+    switch (outcome.status) {
+      case AlertStatus.Delivered:
+        return {
+          status: outcome.replayed ? 'duplicate' : 'sent',
+          destination: where(outcome.messageId),
+          messageId: outcome.messageId,
+          clipBytes,
+          ...(detail ? { detail } : {}),
+        };
+      case AlertStatus.Suppressed:
+        return { status: 'suppressed', destination: '', detail: outcome.suppressedReason, clipBytes };
+      case AlertStatus.Queued:
+        return { status: 'queued', destination: where(outcome.messageId), clipBytes };
+      default:
+        return { status: 'failed', destination: '', detail: 'delivery failed', clipBytes };
     }
   }
 
@@ -184,24 +175,21 @@ export class LocalBackend implements IncidentBackend {
   }
 
   async notify(notice: CameraNotice): Promise<DeliveryResult> {
-    const offline = notice.kind === 'camera_offline';
-    const subject = offline
-      ? `[Vigint] Camera offline: ${notice.cameraName}`
-      : `[Vigint] Camera back online: ${notice.cameraName}`;
-    const text = offline
-      ? `Camera "${notice.cameraName}" has sent no picture for ${notice.seconds} s (since about ${(notice.outageStartedAt ?? notice.at).toISOString()}). The agent keeps trying to reconnect.`
-      : `Camera "${notice.cameraName}" is sending pictures again (${notice.at.toISOString()}).`;
-    const res = await this.o.mailer.send({
-      from: this.o.from,
+    const res = await this.o.policy.deliverNotice({
+      alertKey: notice.idempotencyKey,
+      clientKey: LOCAL_TENANT,
       to: this.o.to,
-      subject,
-      text,
-      html: `<p>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`,
-      headers: { 'X-Vigint-Notice': notice.kind, 'X-Vigint-Key': notice.idempotencyKey },
+      kind: notice.kind,
+      cameraId: notice.cameraId,
+      cameraName: notice.cameraName,
+      at: notice.at,
+      outageStartedAt: notice.outageStartedAt,
+      seconds: notice.seconds,
+      language: notice.language ?? AlertLanguage.En,
     });
     return {
-      status: 'sent',
-      destination: this.o.mailer.kind === 'outbox' ? res.messageId : `smtp:${this.o.to}`,
+      status: res.replayed ? 'duplicate' : 'sent',
+      destination: this.o.mailer.kind === 'outbox' ? (res.messageId ?? '') : `smtp:${this.o.to}`,
       messageId: res.messageId,
     };
   }
@@ -242,20 +230,28 @@ export function createLocalBackend(
   // replayed a minute later). Live cameras keep a ledger beside the outbox so a restart never mails twice.
   const ledger = config.fast ? new MemoryAlertLedger() : new FileAlertLedger(config.outbox);
   const to = config.email.to ?? 'alerts@localhost';
-  const alerts = new AlertService({ mailer, ledger, image, from: config.email.from, log });
   const clips = new ClipService(ffmpeg, log, image);
+  // The same budget the worker applies (EMAIL_MAX_ATTACHMENT_MB, 20 MB by default) and the same cooldown.
+  const clipBudgetBytes = clips.emailBudgetBytes(20 * 1024 * 1024);
+  const alerts = new AlertService({
+    mailer,
+    ledger,
+    image,
+    from: config.email.from,
+    log,
+    maxClipBytes: clipBudgetBytes,
+  });
   const stores = createLocalStores(config.fast ? {} : { dir: config.outbox });
+  const policy = new DeliveryPolicy({ alerts, clipBudgetBytes, compressor: clips, incidents: stores.incidents, log });
   const ai = provider ? `${provider.name} ${selected.models.short} → ${selected.models.long}` : 'offline analyzer';
   const mail = mailer.kind === 'outbox' ? `.eml → ${config.outbox}` : `SMTP ${config.email.smtpServer} → ${to}`;
   return new LocalBackend({
     analysis,
-    alerts,
-    clips,
+    policy,
     mailer,
     image,
     to,
     from: config.email.from,
-    maxAttachmentBytes: 20 * 1024 * 1024,
     shortBufferSeconds: config.shortBufferSeconds,
     longBufferSeconds: config.longBufferSeconds,
     description: `local mode (${ai}, ${mail})`,

@@ -68,10 +68,14 @@ export function formatSummary(views: CameraView[]): string {
   const lines: string[] = ['Summary:'];
   for (const v of views) {
     const s = v.stats;
+    // A suppressed (duplicate scene, disabled camera) or failed alert is not an alert sent.
+    const alerts = s.alerts.filter((a) => a.kind !== 'follow_up');
+    const sent = alerts.filter((a) => a.status === 'sent' || a.status === 'queued').length;
     lines.push(
       `  ${v.id} (${v.state}): frames read ${s.framesRead}, frames with motion ${s.motionFrames}, ` +
         `analyses ${s.analyses}, AI calls ${s.aiCalls}, skipped by the scene memory ${s.skipped}, ` +
-        `incidents ${s.incidents}, alerts ${s.alerts.filter((a) => a.kind !== 'follow_up').length}` +
+        `incidents ${s.incidents}, alerts sent ${sent}` +
+        (alerts.length > sent ? `, not sent ${alerts.length - sent}` : '') +
         (s.errors ? `, errors ${s.errors}` : ''),
     );
     for (const a of s.alerts) {

@@ -5,7 +5,7 @@ import {
   type AlertRecord,
   type ClaimResult,
 } from '@vigint/alerting';
-import { AlertRowState, type AlertRecord as AlertRow, type Db } from '@vigint/db';
+import { AlertRowState, type AlertRow, type Db } from '@vigint/db';
 
 const STATE: Record<AlertRowState, AlertLedgerState> = {
   [AlertRowState.Sending]: AlertLedgerState.Sending,
@@ -30,6 +30,7 @@ export class PgAlertLedger implements AlertLedger {
         clientId: claim.clientKey,
         recipient: claim.to,
         cameraName: claim.camera,
+        cameraId: claim.cameraId,
         occurredAt: claim.occurredAt,
         sceneHashes: claim.sceneHashes,
       },
@@ -50,8 +51,8 @@ export class PgAlertLedger implements AlertLedger {
     await this.db.alerts.markSuppressed(alertKey, result);
   }
 
-  async findRecent(clientKey: string, camera: string, since: Date): Promise<AlertRecord[]> {
-    const rows = await this.db.alerts.listRecentForCamera({ clientId: clientKey, cameraName: camera, since });
+  async findRecent(clientKey: string, cameraId: string, since: Date): Promise<AlertRecord[]> {
+    const rows = await this.db.alerts.listRecentForCamera({ clientId: clientKey, cameraId, since });
     return rows.map(toLedgerRecord);
   }
 }
@@ -61,6 +62,7 @@ export function toLedgerRecord(r: AlertRow): AlertRecord {
     alertKey: r.idempotencyKey,
     clientKey: r.clientId,
     camera: r.cameraName ?? '',
+    cameraId: r.cameraId ?? r.cameraName ?? '',
     to: r.recipient ?? '',
     occurredAt: r.occurredAt,
     sceneHashes: r.sceneHashes.length > 0 ? r.sceneHashes : r.phash ? [r.phash] : [],

@@ -1,4 +1,11 @@
-import { AiPricer, AlertService, AnalysisService, buildPriceTable, selectAnalysisProvider } from '@vigint/alerting';
+import {
+  AiPricer,
+  AlertService,
+  AnalysisService,
+  buildPriceTable,
+  DeliveryPolicy,
+  selectAnalysisProvider,
+} from '@vigint/alerting';
 import { ClipService, emailBudgetBytes } from '@vigint/clip';
 import { JobName, QueueName } from '@vigint/contracts';
 import { createDb, type Db } from '@vigint/db';
@@ -95,6 +102,7 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     },
     log,
   );
+  const clipBudgetBytes = emailBudgetBytes(config.EMAIL_MAX_ATTACHMENT_MB * 1024 * 1024);
   const alerts = new AlertService({
     mailer,
     ledger: new PgAlertLedger(db),
@@ -102,8 +110,21 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     from: config.EMAIL_FROM,
     log,
     cooldownMs: config.ALERT_COOLDOWN_SECONDS * 1000,
-    maxClipBytes: emailBudgetBytes(config.EMAIL_MAX_ATTACHMENT_MB * 1024 * 1024),
+    maxClipBytes: clipBudgetBytes,
     claimLeaseMs: config.ALERT_CLAIM_LEASE_MS,
+  });
+  // Distributed mode compresses an over-budget clip like local mode does, then falls back to the link.
+  const policy = new DeliveryPolicy({
+    alerts,
+    clipBudgetBytes,
+    compressor: clip,
+    incidents: db.incidents,
+    links: {
+      secret: config.VIDEO_LINK_SECRET ?? config.SECRET_KEY,
+      baseUrl: config.PUBLIC_BASE_URL,
+      ttlHours: config.VIDEO_LINK_TTL_HOURS,
+    },
+    log,
   });
 
   const handlers: JobHandlers = {
@@ -115,16 +136,7 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
       inlineVideoMaxBytes: config.GEMINI_INLINE_VIDEO_MAX_BYTES,
     }).handlers(),
     ...new MediaProcessor({ blobs, store, db, clip, retentionHours: config.RETENTION_HOURS }).handlers(),
-    ...new AlertProcessor({
-      alerts,
-      blobs,
-      store,
-      db,
-      fallbackTo: config.EMAIL_TO,
-      secretKey: config.VIDEO_LINK_SECRET ?? config.SECRET_KEY,
-      publicBaseUrl: config.PUBLIC_BASE_URL,
-      videoLinkTtlHours: config.VIDEO_LINK_TTL_HOURS,
-    }).handlers(),
+    ...new AlertProcessor({ policy, blobs, store, db, fallbackTo: config.EMAIL_TO }).handlers(),
     ...new MaintenanceProcessor({
       db,
       store,

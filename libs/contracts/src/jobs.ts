@@ -97,6 +97,15 @@ export const AlertSendPayload = Type.Object({
   alertKey: Id,
   /** The seed's `client_id`: names the camera or site, never the tenant. */
   cameraName: Type.String({ maxLength: 200 }),
+  /** The camera's id (duplicate scenes are per camera id); absent in jobs queued before it existed: the name. */
+  cameraId: Type.Optional(Type.String({ maxLength: 200 })),
+  /** The incident's key in the store (the request's Idempotency-Key), when the caller gave one. */
+  incidentKey: Type.Optional(Type.String({ maxLength: 200 })),
+  /** The clip could not be cut: the e-mail says so. */
+  clipFailed: Type.Optional(Type.Boolean()),
+  /** The gateway's public base and the link's expiry, so the worker's e-mail and the gateway's reply carry one link. */
+  linkBaseUrl: Type.Optional(Type.String({ maxLength: 500 })),
+  linkExpiresAt: Type.Optional(Type.String({ format: 'date-time' })),
   riskLevel: RiskLevelSchema,
   incidentType: IncidentTypeSchema,
   analysis: Type.String({ maxLength: 20_000 }),

@@ -15,8 +15,12 @@ import { readArtifact } from './media-store';
 
 export const downloadUrl = (artifactId: string): string => `/api/video/download/${artifactId}`;
 
+/**
+ * The client's language (POST /admin/clients `language`) wins: the e-mail goes to the client. A request's own
+ * `language` is used only for a client stored without one (the agent always sends its camera default, `en`).
+ */
 export function languageOf(tenant: TenantRecord, requested?: string | null): AlertLanguage {
-  const l = requested ?? tenant.language;
+  const l = tenant.language || requested;
   return l === AlertLanguage.Fr ? AlertLanguage.Fr : AlertLanguage.En;
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { signVideoLink, verifyVideoLink } from '@vigint/alerting';
+import { verifyVideoLink, videoLinkFor } from '@vigint/alerting';
 
 /** VIDEO_LINK_SECRET; outside production SECRET_KEY when unset (config.ts refuses to start with neither). */
 export const linkSecret = (app: FastifyInstance): string => (app.config.VIDEO_LINK_SECRET ?? app.config.SECRET_KEY)!;
@@ -16,12 +16,11 @@ export function videoLink(
   videoId: string,
   expiresAt?: Date,
 ): { url: string; expiresAt: Date } {
-  const exp = expiresAt ?? new Date(Date.now() + app.config.VIDEO_LINK_TTL_HOURS * 3_600_000);
-  const token = signVideoLink(linkSecret(app), videoId, exp);
-  return {
-    url: `${publicBase(app, req)}/video/${encodeURIComponent(videoId)}?token=${encodeURIComponent(token)}`,
-    expiresAt: exp,
-  };
+  return videoLinkFor(
+    { secret: linkSecret(app), baseUrl: publicBase(app, req), ttlHours: app.config.VIDEO_LINK_TTL_HOURS },
+    videoId,
+    expiresAt,
+  );
 }
 
 export function checkVideoLink(app: FastifyInstance, videoId: string, token: string) {

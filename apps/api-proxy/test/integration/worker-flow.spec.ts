@@ -140,6 +140,22 @@ describe('with the real worker', () => {
     const mail = mails[mails.length - 1]!;
     expect(mail.envelope.to).toContain('shop@example.com');
     expect(mail.parsed.attachments.some((x) => x.contentType === 'video/mp4')).toBe(true);
+    // One link builder: the e-mail carries the very link the reply gives.
+    expect(mail.parsed.text).toContain(a.video_link.video_url);
+    // One e-mail counts as one alert in usage (the worker counts it; the gateway no longer adds its own).
+    await new Promise((res) => setTimeout(res, 300));
+    const usage = (await h.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': key } })).json();
+    const alertsToday = usage.daily
+      .filter((d: { endpoint: string }) => /alert/.test(d.endpoint))
+      .reduce((n: number, d: { alerts: number }) => n + d.alerts, 0);
+    expect(alertsToday).toBe(1);
+    // The alert is on record with its delivery, though the earlier client never announced it.
+    const listed = (await h.app.inject({ method: 'GET', url: '/api/incidents', headers: { 'x-api-key': key } })).json();
+    expect(listed.incidents[0]).toMatchObject({
+      cameraId: 'Front door',
+      status: 'closed',
+      deliveries: [{ channel: 'email', status: 'sent' }],
+    });
 
     // The link works without a key (the e-mail reader's browser).
     const link = new URL(a.video_link.video_url);

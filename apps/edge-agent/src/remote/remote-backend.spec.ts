@@ -190,7 +190,8 @@ describe('RemoteBackend', () => {
     expect(gw.mails).toHaveLength(1);
     expect(gw.mails[0]).toMatchObject({
       key: 'cam-1-1700000001000',
-      clientId: 'Front door',
+      // client_id carries the camera's id (duplicate scenes are per id); its name goes in camera_name.
+      clientId: 'cam-1',
       clipName: 'cam-1-1700000001000.mp4',
     });
     expect(gw.mails[0]!.clip!.length).toBe(50_000);

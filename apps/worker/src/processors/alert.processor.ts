@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { signVideoLink, type AlertClip, type AlertService } from '@vigint/alerting';
+import type { DeliveryPolicy } from '@vigint/alerting';
 import {
   AlertStatus,
   AppError,
@@ -17,15 +17,13 @@ import type { BlobStore, JobContext, JobHandler } from '@vigint/queue';
 import type { ArtifactStore } from '@vigint/storage';
 
 export interface AlertDeps {
-  alerts: Pick<AlertService, 'send'>;
+  /** The delivery policy shared with local mode (clip budget, link, incident log). */
+  policy: Pick<DeliveryPolicy, 'deliverIncident'>;
   blobs: Pick<BlobStore, 'get'>;
   store: Pick<ArtifactStore, 'get'>;
   db: Pick<Db, 'clients' | 'artifacts' | 'usage' | 'alerts'>;
   /** EMAIL_TO: the recipient when the client has no e-mail of its own. */
   fallbackTo?: string;
-  secretKey: string;
-  publicBaseUrl: string;
-  videoLinkTtlHours: number;
 }
 
 /** The ledger key: alert keys are the client's own, so two clients' keys never meet. */
@@ -51,28 +49,28 @@ export class AlertProcessor {
 
     const dir = await mkdtemp(join(tmpdir(), 'vigint-alert-'));
     try {
-      let clip: AlertClip | undefined;
-      let videoLink: { url: string; expiresAt: Date } | undefined;
+      let clip: { path: string; filename: string } | undefined;
+      let videoId: string | undefined;
       if (data.videoArtifactId) {
         const video = await db.artifacts.findForClient(data.clientId, data.videoArtifactId);
         if (video) {
-          const path = join(dir, 'clip');
+          const path = join(dir, 'clip.mp4');
           await pipeline(await this.deps.store.get(video.storageKey), createWriteStream(path));
-          clip = { path, sizeBytes: video.bytes, filename: video.filename ?? 'incident.mp4', contentType: video.mime };
-          const expiresAt = new Date(Date.now() + this.deps.videoLinkTtlHours * 3_600_000);
-          const token = signVideoLink(this.deps.secretKey, video.id, expiresAt);
-          const base = this.deps.publicBaseUrl.replace(/\/+$/, '');
-          videoLink = { url: `${base}/video/${video.id}?token=${encodeURIComponent(token)}`, expiresAt };
+          clip = { path, filename: video.filename ?? 'incident.mp4' };
+          videoId = video.id;
         } else {
           ctx.log.warn({ videoArtifactId: data.videoArtifactId }, 'alert video not found (expired?): sent without it');
         }
       }
 
-      const outcome = await this.deps.alerts.send({
+      const outcome = await this.deps.policy.deliverIncident({
+        tenant: data.clientId,
+        incidentKey: data.incidentKey ?? data.alertKey,
         alertKey: key,
         clientKey: data.clientId,
         to,
         clientName: client?.name,
+        cameraId: data.cameraId ?? data.cameraName,
         cameraName: data.cameraName,
         riskLevel: data.riskLevel,
         incidentType: data.incidentType,
@@ -82,8 +80,15 @@ export class AlertProcessor {
         occurredAt: new Date(data.occurredAt),
         frames,
         clip,
-        videoLink,
+        ...(data.clipFailed && !clip ? { clipError: 'the clip could not be cut' } : {}),
+        videoId,
+        ...(data.linkExpiresAt ? { linkExpiresAt: new Date(data.linkExpiresAt) } : {}),
+        ...(data.linkBaseUrl ? { linkBaseUrl: data.linkBaseUrl } : {}),
       });
+      const videoLink =
+        outcome.videoUrl && outcome.videoExpiresAt
+          ? { url: outcome.videoUrl, expiresAt: new Date(outcome.videoExpiresAt) }
+          : undefined;
 
       if (outcome.replayed && outcome.status === AlertStatus.Suppressed && !outcome.duplicateOf) {
         // Another sender holds the claim (or died holding it): retry later instead of dropping the alert.
@@ -108,8 +113,8 @@ export class AlertProcessor {
       };
       if (outcome.messageId) result.messageId = outcome.messageId;
       if (outcome.suppressedReason) result.suppressedReason = outcome.suppressedReason;
-      if (data.videoArtifactId && videoLink) {
-        result.videoId = data.videoArtifactId;
+      if (videoId && videoLink) {
+        result.videoId = videoId;
         result.videoUrl = videoLink.url;
         result.videoExpiresAt = videoLink.expiresAt.toISOString();
       }

@@ -1,6 +1,6 @@
 import { isUuid, parseIntId, requireIntId } from './db-ids';
-import { toAlertRecord } from './db.mappers';
-import { AlertRowState, type AlertRecord } from './db.types';
+import { toAlertRow } from './db.mappers';
+import { AlertRowState, type AlertRow } from './db.types';
 import type { PrismaClient } from './generated/prisma/client';
 
 export interface ClaimAlertInput {
@@ -9,6 +9,7 @@ export interface ClaimAlertInput {
   incidentId?: string | null;
   recipient?: string | null;
   cameraName?: string | null;
+  cameraId?: string | null;
   /** When the incident happened (cooldown windows compare this); default now. */
   occurredAt?: Date;
   sceneHashes?: string[];
@@ -21,12 +22,12 @@ export interface ClaimAlertResult {
   claimed: boolean;
   /** True when the row did not exist before. */
   created: boolean;
-  alert: AlertRecord;
+  alert: AlertRow;
 }
 
 export interface RecentAlertQuery {
   clientId: string;
-  cameraName: string | null;
+  cameraId: string | null;
   /** Alerts whose incident occurred at or after this time. */
   since: Date;
   /** States that count (default: sent and sending — an alert being sent blocks a duplicate too). */
@@ -50,10 +51,10 @@ export class AlertsRepository {
     const hashes = input.sceneHashes ?? [];
     const won = await this.prisma.$queryRaw<{ id: string; inserted: boolean }[]>`
       INSERT INTO "alerts" ("idempotency_key", "client_id", "incident_id", "recipient", "phash", "scene_hashes",
-                            "camera_name", "occurred_at", "status", "attempts", "lease_until")
+                            "camera_name", "camera_id", "occurred_at", "status", "attempts", "lease_until")
       VALUES (${input.idempotencyKey}, ${requireIntId(input.clientId, 'client')}::int, ${input.incidentId ?? null}::uuid,
               ${input.recipient ?? null}, ${input.phash ?? hashes[0] ?? null}, ${hashes}::text[],
-              ${input.cameraName ?? null}, ${input.occurredAt ?? now}::timestamptz, ${AlertRowState.Sending}, 1,
+              ${input.cameraName ?? null}, ${input.cameraId ?? null}, ${input.occurredAt ?? now}::timestamptz, ${AlertRowState.Sending}, 1,
               ${leaseUntil}::timestamptz)
       ON CONFLICT ("idempotency_key") DO UPDATE SET
         "status" = ${AlertRowState.Sending},
@@ -67,18 +68,18 @@ export class AlertsRepository {
     const row = await this.prisma.alert.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
     if (!row) throw new Error('alert claim lost its row'); // deleted between the two statements
     const first = won[0];
-    return { claimed: first !== undefined, created: first?.inserted === true, alert: toAlertRecord(row) };
+    return { claimed: first !== undefined, created: first?.inserted === true, alert: toAlertRow(row) };
   }
 
-  async findByIdempotencyKey(idempotencyKey: string): Promise<AlertRecord | null> {
+  async findByIdempotencyKey(idempotencyKey: string): Promise<AlertRow | null> {
     const row = await this.prisma.alert.findUnique({ where: { idempotencyKey } });
-    return row ? toAlertRecord(row) : null;
+    return row ? toAlertRow(row) : null;
   }
 
-  async findById(id: string): Promise<AlertRecord | null> {
+  async findById(id: string): Promise<AlertRow | null> {
     if (!isUuid(id)) return null;
     const row = await this.prisma.alert.findUnique({ where: { id } });
-    return row ? toAlertRecord(row) : null;
+    return row ? toAlertRow(row) : null;
   }
 
   /** Adds one to attempts and returns the new count (claim already counts its own attempt). */
@@ -90,7 +91,7 @@ export class AlertsRepository {
   async markSent(
     idempotencyKey: string,
     sent: { providerMessageId: string | null; sentAt?: Date; recipient?: string | null },
-  ): Promise<AlertRecord> {
+  ): Promise<AlertRow> {
     const row = await this.prisma.alert.update({
       where: { idempotencyKey },
       data: {
@@ -102,23 +103,23 @@ export class AlertsRepository {
         ...(sent.recipient !== undefined ? { recipient: sent.recipient } : {}),
       },
     });
-    return toAlertRecord(row);
+    return toAlertRow(row);
   }
 
   /** Delivery failed: the lease is released so the next claim (a retry) may try again. */
-  async markFailed(idempotencyKey: string, error: string): Promise<AlertRecord> {
+  async markFailed(idempotencyKey: string, error: string): Promise<AlertRow> {
     const row = await this.prisma.alert.update({
       where: { idempotencyKey },
       data: { status: AlertRowState.Failed, lastError: error.slice(0, 2000), leaseUntil: null },
     });
-    return toAlertRecord(row);
+    return toAlertRow(row);
   }
 
   /** A duplicate of a recent scene or inside the cooldown: never sent, never retried. */
   async markSuppressed(
     idempotencyKey: string,
     result: { reason: string; duplicateOf?: string | null },
-  ): Promise<AlertRecord> {
+  ): Promise<AlertRow> {
     const row = await this.prisma.alert.update({
       where: { idempotencyKey },
       data: {
@@ -128,17 +129,17 @@ export class AlertsRepository {
         leaseUntil: null,
       },
     });
-    return toAlertRecord(row);
+    return toAlertRow(row);
   }
 
   /** Alerts of (client, camera) whose incident occurred since a time, newest first: cooldown and scene dedup. */
-  async listRecentForCamera(q: RecentAlertQuery, limit = 50): Promise<AlertRecord[]> {
+  async listRecentForCamera(q: RecentAlertQuery, limit = 50): Promise<AlertRow[]> {
     const cid = parseIntId(q.clientId);
     if (cid === undefined) return [];
     const rows = await this.prisma.alert.findMany({
       where: {
         clientId: cid,
-        cameraName: q.cameraName,
+        cameraId: q.cameraId,
         occurredAt: { gte: q.since },
         status: { in: q.statuses ?? [AlertRowState.Sent, AlertRowState.Sending] },
         ...(q.excludeKey !== undefined ? { idempotencyKey: { not: q.excludeKey } } : {}),
@@ -146,10 +147,10 @@ export class AlertsRepository {
       orderBy: [{ occurredAt: 'desc' }, { createdAt: 'desc' }],
       take: limit,
     });
-    return rows.map(toAlertRecord);
+    return rows.map(toAlertRow);
   }
 
-  async findLatestForCamera(q: RecentAlertQuery): Promise<AlertRecord | null> {
+  async findLatestForCamera(q: RecentAlertQuery): Promise<AlertRow | null> {
     return (await this.listRecentForCamera(q, 1))[0] ?? null;
   }
 }

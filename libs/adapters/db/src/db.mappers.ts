@@ -13,7 +13,7 @@ import {
   type StageVerdict,
 } from '@vigint/contracts';
 import type {
-  AlertRecord,
+  AlertRow,
   AlertRowState,
   ApiCallRecord,
   ApiKeyRecord,
@@ -92,7 +92,7 @@ export function toIncident(row: Incident): IncidentRecord {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export function toAlertRecord(row: Alert): AlertRecord {
+export function toAlertRow(row: Alert): AlertRow {
   return {
     id: row.id,
     incidentId: row.incidentId,
@@ -105,6 +105,7 @@ export function toAlertRecord(row: Alert): AlertRecord {
     phash: row.phash,
     sceneHashes: row.sceneHashes ?? [],
     cameraName: row.cameraName,
+    cameraId: row.cameraId,
     occurredAt: row.occurredAt,
     leaseUntil: row.leaseUntil,
     lastError: row.lastError,

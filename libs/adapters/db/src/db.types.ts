@@ -42,7 +42,7 @@ export const AlertRowState = {
 } as const;
 export type AlertRowState = (typeof AlertRowState)[keyof typeof AlertRowState];
 
-export interface AlertRecord {
+export interface AlertRow {
   id: string;
   incidentId: string | null;
   clientId: string;
@@ -55,6 +55,8 @@ export interface AlertRecord {
   phash: string | null;
   sceneHashes: string[];
   cameraName: string | null;
+  /** The camera's id: duplicate scenes are looked for per camera id (two cameras may share a name). */
+  cameraId: string | null;
   occurredAt: Date;
   leaseUntil: Date | null;
   lastError: string | null;

@@ -11,6 +11,10 @@ export const AlertBody = Type.Object({
   risk_level: OptionalNullable(Type.String({ maxLength: 20 })),
   incident_type: OptionalNullable(Type.String({ maxLength: 40 })),
   client_id: OptionalNullable(Type.String({ maxLength: 200 })),
+  /** The camera's display name when `client_id` carries its id (Vigint's agent); default: `client_id`. */
+  camera_name: OptionalNullable(Type.String({ maxLength: 200 })),
+  /** Why the clip is missing (it could not be cut): the e-mail says the clip failed. */
+  clip_error: OptionalNullable(Type.String({ maxLength: 1000 })),
   use_server_buffer: OptionalNullable(Type.Boolean()),
   video_data: OptionalNullable(Base64),
   video_filename: OptionalNullable(DisplayFilename),

@@ -16,6 +16,9 @@ export interface AlertClaim {
   alertKey: string;
   /** Tenant (client id): the cooldown is per client and camera. */
   clientKey: string;
+  /** The camera's id: the duplicate-scene check is per camera id (two cameras may share a name). */
+  cameraId: string;
+  /** Its display name, for diagnostics. */
   camera: string;
   to: string;
   occurredAt: Date;
@@ -47,8 +50,8 @@ export interface AlertLedger {
   markSent(alertKey: string, result: { messageId: string; sentAt: Date }): Promise<void>;
   markFailed(alertKey: string, error: string): Promise<void>;
   markSuppressed(alertKey: string, result: { reason: string; duplicateOf?: string }): Promise<void>;
-  /** Records in state Sent or Sending for this client and camera with occurredAt ≥ since, newest first. */
-  findRecent(clientKey: string, camera: string, since: Date): Promise<AlertRecord[]>;
+  /** Records in state Sent or Sending for this client and camera id with occurredAt ≥ since, newest first. */
+  findRecent(clientKey: string, cameraId: string, since: Date): Promise<AlertRecord[]>;
 }
 
 /** Shared claim rule, so every implementation decides the same way. */
@@ -58,10 +61,10 @@ export function canClaim(existing: AlertRecord | undefined, now: Date): boolean 
   return existing.state === AlertLedgerState.Sending && (existing.leaseUntil?.getTime() ?? 0) <= now.getTime();
 }
 
-export function recentFilter(clientKey: string, camera: string, since: Date): (r: AlertRecord) => boolean {
+export function recentFilter(clientKey: string, cameraId: string, since: Date): (r: AlertRecord) => boolean {
   return (r) =>
     r.clientKey === clientKey &&
-    r.camera === camera &&
+    r.cameraId === cameraId &&
     (r.state === AlertLedgerState.Sent || r.state === AlertLedgerState.Sending) &&
     r.occurredAt.getTime() >= since.getTime();
 }
@@ -105,9 +108,9 @@ export class MemoryAlertLedger implements AlertLedger {
     await this.persist();
   }
 
-  async findRecent(clientKey: string, camera: string, since: Date): Promise<AlertRecord[]> {
+  async findRecent(clientKey: string, cameraId: string, since: Date): Promise<AlertRecord[]> {
     return [...this.records.values()]
-      .filter(recentFilter(clientKey, camera, since))
+      .filter(recentFilter(clientKey, cameraId, since))
       .sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime())
       .map((r) => ({ ...r }));
   }

@@ -32,6 +32,8 @@ export interface AlertInput {
   clientKey: string;
   to: string;
   clientName?: string;
+  /** The camera's id: duplicate scenes are suppressed per camera id, never across two cameras named alike. */
+  cameraId: string;
   cameraName: string;
   riskLevel: RiskLevel;
   incidentType: IncidentType;
@@ -42,8 +44,32 @@ export interface AlertInput {
   /** Incident frames (JPEG/PNG): the thumbnail and the perceptual hashes come from them. */
   frames: Buffer[];
   clip?: AlertClip;
+  /** A clip existed but is over the e-mail budget (even compressed): the e-mail points to the link. */
+  clipTooLarge?: boolean;
+  /** The clip could not be cut: the alert goes with the snapshot and says so. */
+  clipFailed?: boolean;
+  /** The confirming model could not answer; the screening verdict stands. */
+  confirmUnanswered?: boolean;
   /** The private, signed link to the clip's page; always in the e-mail when given. */
   videoLink?: { url: string; expiresAt: Date };
+  timeZone?: string;
+}
+
+/** A camera offline / back online notice: templated, in the recipient's language, one e-mail per key. */
+export interface NoticeInput {
+  alertKey: string;
+  clientKey: string;
+  to: string;
+  clientName?: string;
+  kind: 'camera_offline' | 'camera_online';
+  cameraId: string;
+  cameraName: string;
+  /** When the notice was decided. */
+  at: Date;
+  /** When the last picture arrived before the outage (default: `at` minus `seconds`). */
+  outageStartedAt?: Date;
+  seconds: number;
+  language: AlertLanguage;
   timeZone?: string;
 }
 
@@ -120,6 +146,7 @@ export class AlertService {
       {
         alertKey: input.alertKey,
         clientKey: input.clientKey,
+        cameraId: input.cameraId,
         camera: input.cameraName,
         to: input.to,
         occurredAt: input.occurredAt,
@@ -183,10 +210,68 @@ export class AlertService {
     }
   }
 
+  /** Sends a camera notice once per `alertKey` (no duplicate-scene check: a notice has no scene). */
+  async sendNotice(input: NoticeInput): Promise<AlertOutcome> {
+    const { ledger } = this.options;
+    if (!input.to) throw new AppError(ErrorCode.ValidationFailed, 'the notice has no recipient', { field: 'to' });
+    const claim = await ledger.claim(
+      {
+        alertKey: input.alertKey,
+        clientKey: input.clientKey,
+        cameraId: input.cameraId,
+        camera: input.cameraName,
+        to: input.to,
+        occurredAt: input.at,
+        sceneHashes: [],
+      },
+      this.leaseMs,
+    );
+    const base = { alertId: input.alertKey, to: input.to, attempts: claim.record.attempts, clipAttached: false };
+    if (!claim.claimed) {
+      const sent = claim.record.state === AlertLedgerState.Sent;
+      return {
+        ...base,
+        replayed: true,
+        status: sent ? AlertStatus.Delivered : AlertStatus.Suppressed,
+        ...(sent ? { messageId: claim.record.messageId } : { suppressedReason: 'another send is in progress' }),
+      };
+    }
+    const template = input.kind === 'camera_offline' ? AlertTemplate.CameraOffline : AlertTemplate.CameraOnline;
+    const rendered = renderAlertEmail(
+      {
+        template,
+        data: {
+          cameraName: input.cameraName,
+          at: input.at,
+          outageStartedAt: input.outageStartedAt ?? new Date(input.at.getTime() - input.seconds * 1000),
+          seconds: input.seconds,
+          clientName: input.clientName,
+          timeZone: input.timeZone,
+        },
+      },
+      input.language,
+    );
+    const safeKey = input.alertKey.replace(/[^A-Za-z0-9._-]/g, '_');
+    try {
+      const result = await this.options.mailer.send({
+        from: this.options.from,
+        to: input.to,
+        ...rendered,
+        messageId: `<notice-${safeKey}@vigint>`,
+        headers: { 'X-Vigint-Notice': input.kind, 'X-Vigint-Alert-Id': safeKey },
+      });
+      await ledger.markSent(input.alertKey, { messageId: result.messageId, sentAt: new Date() });
+      return { ...base, replayed: false, status: AlertStatus.Delivered, messageId: result.messageId };
+    } catch (err) {
+      await ledger.markFailed(input.alertKey, err instanceof Error ? err.message : String(err)).catch(() => undefined);
+      throw err;
+    }
+  }
+
   private async findDuplicate(input: AlertInput, hashes: string[]): Promise<AlertRecord | undefined> {
     if (hashes.length === 0 || this.cooldownMs <= 0) return undefined;
     const since = new Date(input.occurredAt.getTime() - this.cooldownMs);
-    const recent = await this.options.ledger.findRecent(input.clientKey, input.cameraName, since);
+    const recent = await this.options.ledger.findRecent(input.clientKey, input.cameraId, since);
     return recent.find(
       (r) =>
         r.alertKey !== input.alertKey &&
@@ -224,6 +309,7 @@ export class AlertService {
         clipTooLarge = size > this.maxClipBytes;
       }
     }
+    clipTooLarge ||= input.clipTooLarge === true;
     const rendered = renderAlertEmail(
       {
         template: AlertTemplate.Incident,
@@ -238,6 +324,8 @@ export class AlertService {
           thumbnailCid,
           clipAttached,
           clipTooLarge,
+          clipFailed: input.clipFailed,
+          confirmUnanswered: input.confirmUnanswered,
           videoLink: input.videoLink,
           timeZone: input.timeZone,
         },

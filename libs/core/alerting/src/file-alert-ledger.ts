@@ -52,9 +52,9 @@ export class FileAlertLedger extends MemoryAlertLedger {
     return super.markSuppressed(alertKey, result);
   }
 
-  override async findRecent(clientKey: string, camera: string, since: Date): Promise<AlertRecord[]> {
+  override async findRecent(clientKey: string, cameraId: string, since: Date): Promise<AlertRecord[]> {
     await this.load();
-    return super.findRecent(clientKey, camera, since);
+    return super.findRecent(clientKey, cameraId, since);
   }
 
   override async get(alertKey: string): Promise<AlertRecord | undefined> {
@@ -74,6 +74,8 @@ export class FileAlertLedger extends MemoryAlertLedger {
       for (const s of JSON.parse(raw) as Stored[]) {
         this.records.set(s.alertKey, {
           ...s,
+          // Ledgers written before camera ids were recorded knew the camera by its name.
+          cameraId: s.cameraId ?? s.camera,
           occurredAt: new Date(s.occurredAt),
           leaseUntil: s.leaseUntil ? new Date(s.leaseUntil) : undefined,
           sentAt: s.sentAt ? new Date(s.sentAt) : undefined,

@@ -20,3 +20,4 @@ export * from './incidents/incident-query';
 export * from './incidents/local-incident-store';
 export * from './incidents/incident.service';
 export * from './incidents/incident-verdicts';
+export * from './delivery/delivery-policy';

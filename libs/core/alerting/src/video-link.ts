@@ -39,3 +39,30 @@ export function verifyVideoLink(
   if (now.getTime() >= expiresAt.getTime()) return { valid: false, expiresAt, reason: 'expired' };
   return { valid: true, expiresAt };
 }
+
+export interface VideoLinkSettings {
+  /** VIDEO_LINK_SECRET, else SECRET_KEY. */
+  secret: string;
+  /** The gateway's public URL (PUBLIC_BASE_URL): the page is served there. */
+  baseUrl: string;
+  /** VIDEO_LINK_TTL_HOURS (default 48). */
+  ttlHours?: number;
+}
+
+/**
+ * The one link builder: `<base>/video/<id>?token=…`. The gateway (for its reply) and the worker (for the e-mail)
+ * call it with the same settings and expiry, so the reply and the e-mail carry the same link.
+ */
+export function videoLinkFor(
+  settings: VideoLinkSettings,
+  videoId: string,
+  expiresAt?: Date,
+): { url: string; expiresAt: Date } {
+  // Whole seconds: the token signs seconds, so two callers given the same instant build the same URL.
+  const exp = new Date(
+    Math.floor((expiresAt?.getTime() ?? Date.now() + (settings.ttlHours ?? 48) * 3_600_000) / 1000) * 1000,
+  );
+  const token = signVideoLink(settings.secret, videoId, exp);
+  const base = settings.baseUrl.replace(/\/+$/, '');
+  return { url: `${base}/video/${encodeURIComponent(videoId)}?token=${encodeURIComponent(token)}`, expiresAt: exp };
+}

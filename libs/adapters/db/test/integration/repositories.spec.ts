@@ -246,35 +246,69 @@ describe('alerts', () => {
     const a = await newClient();
     const now = Date.now();
     await db.alerts.claim(
-      { idempotencyKey: 'cd-1', clientId: a.client.id, cameraName: 'yard', occurredAt: new Date(now - 30_000) },
+      {
+        idempotencyKey: 'cd-1',
+        clientId: a.client.id,
+        cameraName: 'Yard',
+        cameraId: 'yard',
+        occurredAt: new Date(now - 30_000),
+      },
       lease,
     );
     await db.alerts.markSent('cd-1', { providerMessageId: 'x' });
     await db.alerts.claim(
-      { idempotencyKey: 'cd-2', clientId: a.client.id, cameraName: 'yard', occurredAt: new Date(now - 20_000) },
+      {
+        idempotencyKey: 'cd-2',
+        clientId: a.client.id,
+        cameraName: 'Yard',
+        cameraId: 'yard',
+        occurredAt: new Date(now - 20_000),
+      },
       lease,
     );
     await db.alerts.markFailed('cd-2', 'smtp down');
     await db.alerts.claim(
-      { idempotencyKey: 'cd-3', clientId: a.client.id, cameraName: 'yard', occurredAt: new Date(now) },
+      {
+        idempotencyKey: 'cd-3',
+        clientId: a.client.id,
+        cameraName: 'Yard',
+        cameraId: 'yard',
+        occurredAt: new Date(now),
+      },
       lease,
     );
     const since = new Date(now - 60_000);
     const latest = await db.alerts.findLatestForCamera({
       clientId: a.client.id,
-      cameraName: 'yard',
+      cameraId: 'yard',
       since,
       excludeKey: 'cd-3',
     });
     expect(latest?.idempotencyKey).toBe('cd-1');
-    const recent = await db.alerts.listRecentForCamera({ clientId: a.client.id, cameraName: 'yard', since });
+    const recent = await db.alerts.listRecentForCamera({ clientId: a.client.id, cameraId: 'yard', since });
     expect(recent.map((r) => r.idempotencyKey)).toEqual(['cd-3', 'cd-1']);
-    expect(await db.alerts.findLatestForCamera({ clientId: a.client.id, cameraName: 'gate', since })).toBeNull();
+    expect(await db.alerts.findLatestForCamera({ clientId: a.client.id, cameraId: 'gate', since })).toBeNull();
     expect(
-      await db.alerts.findLatestForCamera({ clientId: a.client.id, cameraName: 'yard', since: new Date(now + 60_000) }),
+      await db.alerts.findLatestForCamera({ clientId: a.client.id, cameraId: 'yard', since: new Date(now + 60_000) }),
     ).toBeNull();
+    // Another camera with the same name is another camera.
+    await db.alerts.claim(
+      {
+        idempotencyKey: 'cd-4',
+        clientId: a.client.id,
+        cameraName: 'Yard',
+        cameraId: 'yard-2',
+        occurredAt: new Date(now),
+      },
+      lease,
+    );
+    expect(
+      (await db.alerts.listRecentForCamera({ clientId: a.client.id, cameraId: 'yard-2', since })).map(
+        (r) => r.idempotencyKey,
+      ),
+    ).toEqual(['cd-4']);
     const other = await newClient();
-    expect(await db.alerts.findLatestForCamera({ clientId: other.client.id, cameraName: 'yard', since })).toBeNull();
+    expect(await db.alerts.findLatestForCamera({ clientId: other.client.id, cameraId: 'yard', since })).toBeNull();
   });
 });
 

@@ -35,9 +35,15 @@ export function verdictsOf(a: AnalysisResult): { screen: StageVerdict | null; co
       model: confirmCall.model,
       description: (a.detailed_analysis ?? final.description).slice(0, 4000),
       vetoed: a.flash_veto === true,
+      ...(confirmUnanswered(a) ? { unanswered: true } : {}),
       ...(a.veto_reason ? { vetoReason: a.veto_reason.slice(0, 2000) } : {}),
     },
   };
+}
+
+/** The confirming model could not answer and the screening verdict stands: the e-mail says so. */
+export function confirmUnanswered(a: Pick<AnalysisResult, 'ai_fallback'>): boolean {
+  return a.ai_fallback?.stage === AnalysisStage.Confirm;
 }
 
 /** The AI's one-line summary: the first sentence of the analysis, at most 200 characters. */

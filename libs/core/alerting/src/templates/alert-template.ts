@@ -4,6 +4,10 @@ export enum AlertTemplate {
   Incident = 'incident',
   /** Sent on request to check the mail settings. */
   Test = 'test',
+  /** A camera sent no picture for longer than its offline delay. */
+  CameraOffline = 'camera_offline',
+  /** Pictures came back after an offline notice. */
+  CameraOnline = 'camera_online',
 }
 
 export interface IncidentAlertData {
@@ -20,7 +24,23 @@ export interface IncidentAlertData {
   /** A clip existed but was over the e-mail budget: the text points to the link instead. */
   clipTooLarge: boolean;
   videoLink?: { url: string; expiresAt: Date };
+  /** The clip could not be cut (the reason is logged, not mailed): the snapshot stands in for it. */
+  clipFailed?: boolean;
+  /** The confirming model could not answer: the screening verdict stands, and the e-mail says so. */
+  confirmUnanswered?: boolean;
   /** IANA zone for the displayed time (default UTC). */
+  timeZone?: string;
+}
+
+export interface CameraNoticeData {
+  cameraName: string;
+  /** When the notice was decided (offline: the delay ran out; online: pictures came back). */
+  at: Date;
+  /** When the last picture arrived before the outage. */
+  outageStartedAt: Date;
+  /** Seconds without pictures so far (offline) or in all (online). */
+  seconds: number;
+  clientName?: string;
   timeZone?: string;
 }
 
@@ -31,7 +51,9 @@ export interface TestMailData {
 }
 
 export type AlertTemplateData =
-  { template: AlertTemplate.Incident; data: IncidentAlertData } | { template: AlertTemplate.Test; data: TestMailData };
+  | { template: AlertTemplate.Incident; data: IncidentAlertData }
+  | { template: AlertTemplate.Test; data: TestMailData }
+  | { template: AlertTemplate.CameraOffline | AlertTemplate.CameraOnline; data: CameraNoticeData };
 
 export interface RenderedMail {
   subject: string;
@@ -52,6 +74,14 @@ export interface AlertMessages {
   clipAttached: string;
   clipTooLarge: string;
   noClip: string;
+  clipFailed: string;
+  confirmUnanswered: string;
+  offlineSubject: (camera: string) => string;
+  offlineBody: (camera: string, duration: string, since: string) => string;
+  onlineSubject: (camera: string) => string;
+  onlineBody: (camera: string, duration: string, when: string) => string;
+  /** "2 min 30 s" */
+  duration: (seconds: number) => string;
   linkIntro: (expires: string) => string;
   linkButton: string;
   footer: string;

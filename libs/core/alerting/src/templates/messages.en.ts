@@ -36,6 +36,15 @@ export const EN: AlertMessages = {
   clipAttached: 'The video clip is attached to this e-mail.',
   clipTooLarge: 'The video clip is too large for e-mail: use the private link below.',
   noClip: 'No video clip is available for this alert.',
+  clipFailed: 'The video clip could not be cut from the recording; the picture above shows the scene.',
+  confirmUnanswered: 'The second check could not answer in time: this alert rests on the first check alone.',
+  offlineSubject: (camera) => `[Vigint] Camera offline — ${camera}`,
+  offlineBody: (camera, duration, since) =>
+    `Camera "${camera}" has sent no picture for ${duration} (last picture ${since}). The agent keeps trying to reconnect; no incident can be detected on this camera meanwhile.`,
+  onlineSubject: (camera) => `[Vigint] Camera back online — ${camera}`,
+  onlineBody: (camera, duration, when) =>
+    `Camera "${camera}" is sending pictures again since ${when}, after ${duration} without any.`,
+  duration: (s) => (s >= 60 ? `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}` : `${s} s`),
   linkIntro: (expires) => `Watch the clip with this private link (valid until ${expires}):`,
   linkButton: 'Watch the clip',
   footer:

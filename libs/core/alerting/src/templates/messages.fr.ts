@@ -36,6 +36,16 @@ export const FR: AlertMessages = {
   clipAttached: 'La vidéo est jointe à cet e-mail.',
   clipTooLarge: 'La vidéo est trop lourde pour un e-mail : utilisez le lien privé ci-dessous.',
   noClip: "Aucune vidéo n'est disponible pour cette alerte.",
+  clipFailed: "La vidéo n'a pas pu être extraite de l'enregistrement ; l'image ci-dessus montre la scène.",
+  confirmUnanswered:
+    "La seconde vérification n'a pas pu répondre à temps : cette alerte repose sur la première vérification seule.",
+  offlineSubject: (camera) => `[Vigint] Caméra hors ligne — ${camera}`,
+  offlineBody: (camera, duration, since) =>
+    `La caméra « ${camera} » n'envoie plus d'image depuis ${duration} (dernière image le ${since}). L'agent continue d'essayer de se reconnecter ; aucun incident ne peut être détecté sur cette caméra en attendant.`,
+  onlineSubject: (camera) => `[Vigint] Caméra de nouveau en ligne — ${camera}`,
+  onlineBody: (camera, duration, when) =>
+    `La caméra « ${camera} » envoie de nouveau des images depuis le ${when}, après ${duration} sans image.`,
+  duration: (s) => (s >= 60 ? `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}` : `${s} s`),
   linkIntro: (expires) => `Regardez la vidéo avec ce lien privé (valable jusqu'au ${expires}) :`,
   linkButton: 'Voir la vidéo',
   footer:

@@ -3,6 +3,7 @@ import {
   AlertTemplate,
   type AlertMessages,
   type AlertTemplateData,
+  type CameraNoticeData,
   type IncidentAlertData,
   type RenderedMail,
   type TestMailData,
@@ -34,7 +35,15 @@ function incident(m: AlertMessages, d: IncidentAlertData): RenderedMail {
   const type = m.incidentTypes[d.incidentType];
   const risk = m.riskLevels[d.riskLevel];
   const time = formatTime(m, d.occurredAt, d.timeZone);
-  const clipLine = d.clipAttached ? m.clipAttached : d.clipTooLarge ? m.clipTooLarge : d.videoLink ? '' : m.noClip;
+  const clipLine = d.clipAttached
+    ? m.clipAttached
+    : d.clipFailed
+      ? m.clipFailed
+      : d.clipTooLarge
+        ? m.clipTooLarge
+        : d.videoLink
+          ? ''
+          : m.noClip;
   const expires = d.videoLink ? formatTime(m, d.videoLink.expiresAt, d.timeZone) : '';
   const rows: [string, string][] = [
     [m.labels.camera, d.cameraName],
@@ -72,6 +81,7 @@ function incident(m: AlertMessages, d: IncidentAlertData): RenderedMail {
                 <p style="white-space:pre-wrap">${detailed}</p>`
             : ''
         }
+        ${d.confirmUnanswered ? html`<p><em>${m.confirmUnanswered}</em></p>` : ''}
         ${clipLine ? html`<p>${clipLine}</p>` : ''}
         ${
           d.videoLink
@@ -102,6 +112,7 @@ function incident(m: AlertMessages, d: IncidentAlertData): RenderedMail {
     `${m.labels.analysis}:`,
     d.analysis,
     ...(detailed ? ['', `${m.labels.detailed}:`, detailed] : []),
+    ...(d.confirmUnanswered ? ['', m.confirmUnanswered] : []),
     ...(clipLine ? ['', clipLine] : []),
     ...(d.videoLink ? ['', m.linkIntro(expires), d.videoLink.url] : []),
     '',
@@ -128,6 +139,32 @@ function test(m: AlertMessages, d: TestMailData): RenderedMail {
   return { subject: m.testSubject, html: body.value, text: `${m.greeting(d.clientName)}\n\n${m.testBody(when)}\n` };
 }
 
+function cameraNotice(m: AlertMessages, offline: boolean, d: CameraNoticeData): RenderedMail {
+  const duration = m.duration(Math.max(0, Math.round(d.seconds)));
+  const text = offline
+    ? m.offlineBody(d.cameraName, duration, formatTime(m, d.outageStartedAt, d.timeZone))
+    : m.onlineBody(d.cameraName, duration, formatTime(m, d.at, d.timeZone));
+  const subject = offline ? m.offlineSubject(d.cameraName) : m.onlineSubject(d.cameraName);
+  const body = html`<!doctype html>
+    <html lang="${m.language}">
+      <head>
+        <meta charset="utf-8" />
+        <title>${subject}</title>
+      </head>
+      <body style="font-family:Arial,Helvetica,sans-serif;color:#222;max-width:640px;margin:0 auto;padding:16px">
+        <p>${m.greeting(d.clientName)}</p>
+        <p>${text}</p>
+        <hr />
+        <p style="font-size:12px;color:#666">${m.footer}</p>
+      </body>
+    </html>`;
+  return {
+    subject: oneLine(subject),
+    html: body.value,
+    text: `${m.greeting(d.clientName)}\n\n${text}\n\n--\n${m.footer}\n`,
+  };
+}
+
 /** Subject, HTML and text of an e-mail, in the client's language (English when unknown). */
 export function renderAlertEmail(input: AlertTemplateData, language: AlertLanguage): RenderedMail {
   const m = MESSAGES[language] ?? EN;
@@ -136,5 +173,8 @@ export function renderAlertEmail(input: AlertTemplateData, language: AlertLangua
       return incident(m, input.data);
     case AlertTemplate.Test:
       return test(m, input.data);
+    case AlertTemplate.CameraOffline:
+    case AlertTemplate.CameraOnline:
+      return cameraNotice(m, input.template === AlertTemplate.CameraOffline, input.data);
   }
 }

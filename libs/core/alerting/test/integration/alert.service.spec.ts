@@ -52,6 +52,7 @@ function input(over: Partial<AlertInput> = {}): AlertInput {
     clientKey: 'client-1',
     to: 'owner@example.test',
     clientName: 'Alice',
+    cameraId: 'garage',
     cameraName: 'Garage',
     riskLevel: RiskLevel.High,
     incidentType: IncidentType.Intrusion,
@@ -122,7 +123,12 @@ describe('AlertService with a real SMTP server', () => {
     );
     expect(other.status).toBe(AlertStatus.Delivered);
     const otherCamera = await svc.send(
-      input({ alertKey: 'incident-4', cameraName: 'Porch', occurredAt: new Date(t0.getTime() + 25_000) }),
+      input({
+        alertKey: 'incident-4',
+        cameraId: 'porch',
+        cameraName: 'Porch',
+        occurredAt: new Date(t0.getTime() + 25_000),
+      }),
     );
     expect(otherCamera.status).toBe(AlertStatus.Delivered);
     const later = await svc.send(
@@ -135,6 +141,57 @@ describe('AlertService with a real SMTP server', () => {
       (await svc.send(input({ alertKey: 'incident-2', occurredAt: new Date(t0.getTime() + 20_000) }))).status,
     ).toBe(AlertStatus.Suppressed);
     expect(smtp.messages).toHaveLength(4);
+  });
+
+  it('tells two cameras named alike apart: the same scene on another camera id is its own alert', async () => {
+    const svc = service();
+    await svc.send(input({ cameraId: 'door-1', cameraName: 'Door' }));
+    const twin = await svc.send(
+      input({
+        alertKey: 'incident-twin',
+        cameraId: 'door-2',
+        cameraName: 'Door',
+        occurredAt: new Date(t0.getTime() + 5_000),
+      }),
+    );
+    expect(twin.status).toBe(AlertStatus.Delivered);
+    // Same camera id, same scene: still suppressed (the id, not the name, is the key).
+    const again = await svc.send(
+      input({
+        alertKey: 'incident-again',
+        cameraId: 'door-1',
+        cameraName: 'Front',
+        occurredAt: new Date(t0.getTime() + 9_000),
+      }),
+    );
+    expect(again.status).toBe(AlertStatus.Suppressed);
+    expect(smtp.messages).toHaveLength(2);
+  });
+
+  it('sends camera notices from the template, in the camera language, once per key', async () => {
+    const svc = service();
+    const notice = {
+      alertKey: 'door-camera_offline-1',
+      clientKey: 'client-1',
+      to: 'owner@example.test',
+      kind: 'camera_offline' as const,
+      cameraId: 'door',
+      cameraName: 'Porte',
+      at: new Date('2026-03-01T10:02:30Z'),
+      outageStartedAt: new Date('2026-03-01T10:00:00Z'),
+      seconds: 150,
+      language: AlertLanguage.Fr,
+      timeZone: 'Europe/Paris',
+    };
+    expect((await svc.sendNotice(notice)).status).toBe(AlertStatus.Delivered);
+    expect((await svc.sendNotice(notice)).replayed).toBe(true);
+    const [mail] = await smtp.waitForMessages(1);
+    expect(smtp.messages).toHaveLength(1);
+    expect(mail!.parsed.subject).toBe('[Vigint] Caméra hors ligne — Porte');
+    // The outage start (11:00 Paris), not the alert time, and the duration.
+    expect(mail!.parsed.text).toContain('2 min 30 s');
+    expect(mail!.parsed.text).toContain('11:00:00');
+    expect(mail!.parsed.html).toContain('lang="fr"');
   });
 
   it('writes French when the client language is fr', async () => {

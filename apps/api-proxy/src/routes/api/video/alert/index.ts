@@ -16,14 +16,13 @@ import {
 } from '@vigint/contracts';
 import { DEFAULT_SOURCE } from '@vigint/queue';
 import { tenantOf } from '../../../../plugins/app/auth';
-import { addUsage } from '../../../../plugins/app/usage';
 import { runJob, sendAccepted } from '../../../../services/job-runner';
 import { jsonBody, jsonBodyOf } from '../../../../services/json-or-multipart';
 import { decodeBase64, displayFilename } from '../../../../services/media-intake';
 import { storeVideo } from '../../../../services/media-store';
 import { readMultipart } from '../../../../services/multipart-body';
 import { languageOf } from '../../../../services/replies';
-import { videoLink } from '../../../../services/video-links';
+import { publicBase, videoLink } from '../../../../services/video-links';
 
 const INCIDENT_TYPES = new Set<string>(Object.values(IncidentType));
 
@@ -55,6 +54,8 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
             risk_level: f.risk_level ?? null,
             incident_type: f.incident_type ?? null,
             client_id: f.client_id ?? null,
+            camera_name: f.camera_name ?? null,
+            clip_error: f.clip_error ?? null,
             use_server_buffer: f.use_server_buffer === 'true' || f.use_server_buffer === '1',
             detailed_analysis: f.detailed_analysis ?? null,
             language: (f.language as AlertBody['language']) ?? null,
@@ -93,7 +94,9 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
         .toLowerCase()
         .replace(/[\s-]+/g, '_');
       const incidentType = INCIDENT_TYPES.has(it) ? (it as IncidentType) : IncidentType.Other;
-      const cameraName = (b.client_id ?? '').trim() || 'camera';
+      // `client_id` names the camera (its id when Vigint's agent sends `camera_name` too).
+      const cameraId = (b.client_id ?? '').trim() || 'camera';
+      const cameraName = (b.camera_name ?? '').trim() || cameraId;
       const analysis = (b.analysis ?? '').trim() || 'Security incident detected';
 
       let frameBlobKeys: string[] = [];
@@ -114,6 +117,7 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
       const alertKey =
         typeof idem === 'string' && /^[A-Za-z0-9_-]{8,100}$/.test(idem) ? `${t.clientId}-${idem}` : randomUUID();
       const occurredAt = new Date().toISOString();
+      // The worker signs the e-mail's link with the same base and expiry: reply and e-mail carry one link.
       const link = videoArtifactId ? videoLink(app, req, videoArtifactId) : null;
       if (videoArtifactId) {
         await app.svc.state.setVideoMeta(
@@ -143,6 +147,10 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
           apiKeyId: t.apiKeyId,
           alertKey: alertKey.replace(/[^A-Za-z0-9_-]/g, '_'),
           cameraName,
+          cameraId,
+          ...(typeof idem === 'string' && /^[A-Za-z0-9_-]{8,100}$/.test(idem) ? { incidentKey: idem } : {}),
+          ...(b.clip_error ? { clipFailed: true } : {}),
+          ...(link ? { linkBaseUrl: publicBase(app, req), linkExpiresAt: link.expiresAt.toISOString() } : {}),
           riskLevel: risk,
           incidentType,
           analysis,
@@ -179,9 +187,7 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
       }
       const r: AlertSendResult = outcome.result;
       const ok = r.status === AlertStatus.Delivered || r.status === AlertStatus.Suppressed;
-      if (r.status === AlertStatus.Delivered) {
-        req.usage = addUsage(req.usage, { aiRequests: 0, inputTokens: 0, outputTokens: 0, alertsSent: 1, cost: 0 });
-      }
+      // Alerts sent are counted once, by the worker that sent the e-mail (also for `Prefer: respond-async`).
       return reply.code(ok ? 200 : 207).send({
         ...base,
         to: r.to || base.to,
