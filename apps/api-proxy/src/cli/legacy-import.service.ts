@@ -12,6 +12,19 @@ const pick = (r: Row, ...names: string[]): unknown => {
   for (const n of names) if (r[n] !== undefined && r[n] !== null) return r[n];
   return undefined;
 };
+/** The earlier routes read with GET; every other call was a POST. Used when a usage row has no method. */
+const GET_ROUTES = [
+  /^\/api\/health$/,
+  /^\/api\/storage\/status$/,
+  /^\/api\/usage$/,
+  /^\/api\/video\/download\//,
+  /^\/video\//,
+];
+export function legacyMethod(endpoint: string, method: unknown): string {
+  const m = typeof method === 'string' ? method.trim().toUpperCase() : '';
+  if (/^(GET|POST|PUT|PATCH|DELETE)$/.test(m)) return m;
+  return GET_ROUTES.some((r) => r.test(endpoint.split('?')[0] ?? '')) ? 'GET' : 'POST';
+}
 const asDate = (v: unknown): Date | null => (v instanceof Date ? v : v ? new Date(String(v)) : null);
 
 /**
@@ -96,7 +109,7 @@ export async function importLegacyDatabase(
           [
             keyId,
             String(pick(u, 'endpoint') ?? ''),
-            String(pick(u, 'method') ?? 'POST'),
+            legacyMethod(String(pick(u, 'endpoint') ?? ''), pick(u, 'method')),
             Number(pick(u, 'status_code') ?? 200),
             Number(pick(u, 'cost') ?? 0),
             Number(pick(u, 'input_tokens', 'prompt_tokens') ?? 0),
@@ -106,6 +119,22 @@ export async function importLegacyDatabase(
         );
         result.usageRows += 1;
       }
+      // The per-day totals GET /api/usage reads: built from the rows just copied (only this run's keys).
+      await dst.query(
+        `INSERT INTO usage_daily (api_key_id, day, endpoint, calls, ai_requests, input_tokens, output_tokens, alerts_sent)
+         SELECT api_key_id, (timestamp AT TIME ZONE 'UTC')::date, endpoint, count(*),
+                count(*) FILTER (WHERE endpoint LIKE '%/analyze'), sum(input_tokens), sum(output_tokens),
+                count(*) FILTER (WHERE endpoint LIKE '%/alert' AND status_code < 300)
+         FROM api_usage WHERE api_key_id = ANY($1::int[])
+         GROUP BY api_key_id, (timestamp AT TIME ZONE 'UTC')::date, endpoint
+         ON CONFLICT (api_key_id, day, endpoint) DO UPDATE SET
+           calls = usage_daily.calls + EXCLUDED.calls,
+           ai_requests = usage_daily.ai_requests + EXCLUDED.ai_requests,
+           input_tokens = usage_daily.input_tokens + EXCLUDED.input_tokens,
+           output_tokens = usage_daily.output_tokens + EXCLUDED.output_tokens,
+           alerts_sent = usage_daily.alerts_sent + EXCLUDED.alerts_sent`,
+        [[...newKeys.values()]],
+      );
     }
     await dst.query('COMMIT');
     return result;

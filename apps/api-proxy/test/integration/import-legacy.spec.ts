@@ -39,7 +39,8 @@ beforeAll(async () => {
       (1, '${createHash('sha256').update(legacyKey).digest('hex')}', 'site', true),
       (2, '${'ab'.repeat(32)}', 'old', false);
     INSERT INTO api_usage (api_key_id, endpoint, method, status_code, cost) VALUES
-      (1, '/api/video/analyze', 'POST', 200, 0.002), (1, '/api/video/alert', 'POST', 200, 0);
+      (1, '/api/video/analyze', 'POST', 200, 0.002), (1, '/api/video/alert', 'POST', 200, 0),
+      (1, '/api/storage/status', NULL, 200, 0);
   `);
   await c.end();
   h = await startGateway();
@@ -59,7 +60,7 @@ afterAll(async () => {
 describe('import-legacy', () => {
   it('imports clients, keys and usage; the earlier key then works; a second run changes nothing', async () => {
     const r = await importLegacyDatabase(legacyUrl, h.db.url);
-    expect(r).toEqual({ clients: { imported: 2, existing: 0 }, apiKeys: { imported: 2, existing: 0 }, usageRows: 2 });
+    expect(r).toEqual({ clients: { imported: 2, existing: 0 }, apiKeys: { imported: 2, existing: 0 }, usageRows: 3 });
 
     const u = await h.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': legacyKey } });
     expect(u.statusCode).toBe(200);
@@ -67,6 +68,11 @@ describe('import-legacy', () => {
     expect(u.json().usage.map((x: { endpoint: string }) => x.endpoint)).toEqual(
       expect.arrayContaining(['/api/video/analyze', '/api/video/alert']),
     );
+    // A row without a method is typed from its route (the earlier GET routes), not as POST.
+    const status = u.json().usage.find((x: { endpoint: string }) => x.endpoint === '/api/storage/status');
+    expect(status.method).toBe('GET');
+    // The per-day totals are filled in, not left at 0.
+    expect(u.json().totals).toMatchObject({ requests: 3, ai_requests: 1, alerts: 1 });
 
     const again = await importLegacyDatabase(legacyUrl, h.db.url);
     expect(again).toEqual({

@@ -11,7 +11,7 @@ import {
   type IncidentOpen,
 } from '@vigint/contracts';
 import { createDb, type Db } from '@vigint/db';
-import { createTestDatabase, type TestDatabase } from '@vigint/db/test-database';
+import { createTestDatabase, type TestDatabase } from '@vigint/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CameraStore, IncidentStore } from '../../src/incidents/incident-store';
 import { createLocalStores } from '../../src/incidents/local-incident-store';
