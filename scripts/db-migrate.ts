@@ -1,6 +1,6 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL.
 // With Prisma's schema engine available (production images, machines with internet) this is
-// `prisma migrate deploy`; without it (ENVIRONMENT.md) the SQL files are applied by our runner, which
+// `prisma migrate deploy`; without it (docs/development.md, "Migrations") the SQL files are applied by our runner, which
 // records them in _prisma_migrations exactly as Prisma does, so a later `migrate deploy` agrees.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readdirSync } from 'node:fs';

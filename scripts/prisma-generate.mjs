@@ -1,6 +1,6 @@
 // Generates the Prisma client (prisma-client generator, no Rust engine at run time).
 // The CLI wants its schema engine even for `generate`, and cannot download it on closed networks;
-// any existing file satisfies it for generation (ENVIRONMENT.md), so we point it at one when unset.
+// any existing file satisfies it for generation (docs/development.md, "Migrations"), so we point it at one when unset.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 

@@ -1,4 +1,3 @@
-import { rm, stat } from 'node:fs/promises';
 import { AlertLanguage, AlertStatus, BufferType, type AnalysisResult } from '@vigint/contracts';
 import {
   AiPricer,

@@ -3,7 +3,7 @@ import { createLogger } from '@vigint/logger';
 import { loadWorkerConfig } from './config';
 import { startWorkers, type WorkerApp } from './workers';
 
-/** The worker process: config, logger, workers, and a graceful stop on SIGINT/SIGTERM (STYLE.md §5). */
+/** The worker process: config, logger, workers, and a graceful stop on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const log = createLogger({ name: 'worker', level: config.LOG_LEVEL });

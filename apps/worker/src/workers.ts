@@ -37,7 +37,7 @@ export interface WorkerApp {
   pool: WorkerPool;
   db: Db;
   store: ArtifactStore;
-  /** Stops taking jobs, lets running ones finish, then closes every adapter (STYLE.md §5). */
+  /** Stops taking jobs, lets running ones finish, then closes every adapter. */
   close(): Promise<void>;
 }
 

@@ -9,7 +9,7 @@ export enum QueueName {
   Maintenance = 'maintenance',
 }
 
-/** Subject+Verb job names (STYLE.md §2). */
+/** Subject+Verb job names. */
 export enum JobName {
   FrameAnalyze = 'FrameAnalyze',
   VideoCreate = 'VideoCreate',
@@ -29,7 +29,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
 };
 
 /*
- * Job data carries ids and storage keys, never bytes or secrets (STYLE.md §5):
+ * Job data carries ids and storage keys, never bytes or secrets:
  * - `frameBlobKeys`: transient frames the gateway put in Redis with a TTL (minutes);
  * - `videoArtifactId`: a video in the artifact store (disk, PostgreSQL or S3), with its own expiry.
  */

@@ -1,7 +1,7 @@
 """
 Re-creation of the earlier Vigint system's edge client (`api_client.py`), as deployed sites run it.
 
-Written from /work/shared/COMPAT.md and the seed document: the same function names, the same request
+Written from docs/compatibility.md: the same function names, the same request
 fields, the same header (`X-API-Key`), JSON bodies with base64 media, no timeout and no retry, and any
 4xx/5xx raised as an exception (a 207 is not). Standard library only (urllib, json, base64), so the
 compatibility test needs nothing but `python3`.

@@ -1,7 +1,7 @@
 """
 Drives the earlier edge client (api_client.py) against a gateway the way deployed sites do, and prints
 ONE JSON line: the fields the earlier callers read from each reply, plus `missing` (reply fields
-COMPAT.md says they read that the server did not send).
+docs/compatibility.md says they read that the server did not send).
 
 Environment: VIGINT_API_SERVER_URL, VIGINT_API_KEY (as the earlier client reads them), and the inputs
 the test prepared: LEGACY_FRAMES_DIR (JPEG frames), LEGACY_CLIP (a ~10 s MP4), LEGACY_OUT_DIR (where
@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api_client  # noqa: E402  (the module-level functions, as the earlier callers imported them)
 from api_client import APIError  # noqa: E402
 
-# Reply fields the earlier callers read, per function (COMPAT.md's table).
+# Reply fields the earlier callers read, per function (docs/compatibility.md's table).
 EXPECTED = {
     "health_check": ["status", "timestamp", "services"],
     "add_frame_to_buffer": ["status", "frame_count", "buffer_size", "timestamp"],

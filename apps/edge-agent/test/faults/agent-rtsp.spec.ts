@@ -8,7 +8,7 @@ import { publishStream, startRtspServer, stopChild, type TestRtspServer } from '
 import { agentTempDirs, emlFiles, parseEml, runAgent, summaryOf } from '../integration/agent-harness';
 
 /**
- * Against Debian's rtsp-server-perl (ENVIRONMENT.md): it answers 400 to RTSP over TCP, so the agent's default
+ * Against Debian's rtsp-server-perl: it answers 400 to RTSP over TCP, so the agent's default
  * transport (auto) must fall back to UDP.
  */
 // Generous bounds: on a loaded CI machine the agent's start, the TCP→UDP fallback and the clip at exit are slow.

@@ -1,5 +1,5 @@
 /**
- * The edge agent's capture command (one ffmpeg per camera, DESIGN.md "The edge agent's loop"): the source is
+ * The edge agent's capture command (one ffmpeg per camera, docs/architecture.md, "One frame's path"): the source is
  * read and decoded once and written three ways:
  *  1. small grayscale raw frames at the detect rate on stdout, for the motion gate;
  *  2. the original video stream copied (no re-encoding) into short MPEG-TS segments on disk, with a CSV segment

@@ -30,7 +30,7 @@ function onPath(name: string, pathEnv: string | undefined): string | undefined {
 
 function ffmpegStaticPath(): string | undefined {
   try {
-    // Optional dependency: its install script downloads the binary and may have failed (ENVIRONMENT.md),
+    // Optional dependency: its install script downloads the binary and may have failed (it downloads from GitHub, unreachable on closed networks),
     // so the path it returns is only trusted when the file is there.
     const require = createRequire(import.meta.url);
     const p = require('ffmpeg-static') as string | null;

@@ -4,7 +4,7 @@ import { AppError, ErrorCode, type Polygon } from '@vigint/contracts';
 import { masksToSvg } from './mask-svg';
 import { dHashFromGray9x8 } from './perceptual-hash';
 
-// Process-wide libvips tuning lives here only (STYLE.md §3). Frames are decoded once and never again,
+// Process-wide libvips tuning lives here only. Frames are decoded once and never again,
 // so libvips' operation cache only costs memory; two cores are shared with ffmpeg, so keep threads low.
 sharp.cache(false);
 sharp.concurrency(Math.max(1, Math.floor(availableParallelism() / 2)));

@@ -59,7 +59,7 @@ const POLICY: Record<JobName, Policy> = {
   [JobName.ClientErase]: { attempts: 5, backoffMs: 30_000, keepCompletedSec: 24 * HOUR, keepFailedSec: 7 * 24 * HOUR },
 };
 
-/** The one place job options are decided (STYLE.md §5). */
+/** The one place job options are decided. */
 export function jobOptionsFor<N extends JobName>(name: N, data: JobPayloadMap[N], jobId?: string): JobsOptions {
   const p = POLICY[name];
   return {

@@ -84,7 +84,7 @@ const QUEUE_BY_ID_PREFIX: Array<[string, QueueName]> = [
 ];
 
 /**
- * The producer side of every queue (STYLE.md §5): validates payloads, picks queue and options, and reads
+ * The producer side of every queue: validates payloads, picks queue and options, and reads
  * job state back for `/api/jobs/:id`. Fails fast with DEPENDENCY_UNAVAILABLE when Redis is down.
  */
 export class JobQueue {

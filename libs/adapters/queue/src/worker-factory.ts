@@ -56,7 +56,7 @@ export interface WorkerPool {
   close(): Promise<void>;
 }
 
-/** Fails at startup when a JobName has no handler (STYLE.md §5), instead of failing jobs later. */
+/** Fails at startup when a JobName has no handler, instead of failing jobs later. */
 export function assertAllHandlers(handlers: Partial<Record<JobName, unknown>>): asserts handlers is JobHandlers {
   const missing = Object.values(JobName).filter((n) => typeof handlers[n] !== 'function');
   if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);

@@ -8,7 +8,11 @@ export default fp(
   async (app: FastifyInstance) => {
     await app.register(swagger, {
       openapi: {
-        info: { title: 'Vigint API', version: '1.0.0', description: 'Compatible with the earlier system (COMPAT.md).' },
+        info: {
+          title: 'Vigint API',
+          version: '1.0.0',
+          description: 'Compatible with the earlier system (docs/compatibility.md).',
+        },
         components: {
           securitySchemes: {
             apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
