@@ -15,6 +15,7 @@ describe('formatSummary', () => {
           analyses: 2,
           aiCalls: 2,
           incidents: 2,
+          skipped: 0,
           errors: 0,
           alerts: [
             { kind: 'incident', cameraId: 'door', status: 'sent', destination: 'a.eml', idempotencyKey: 'door-1' },
