@@ -13,7 +13,6 @@ import { PrivacyMasker } from '@vigint/clip';
 import type { ImageAdapter } from '@vigint/image';
 import { redactUrl, silentLogger, type Logger } from '@vigint/logger';
 import {
-  withClipError,
   type AnalyzeRequest,
   type CameraNotice,
   type CameraStatus,
