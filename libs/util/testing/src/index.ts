@@ -5,3 +5,6 @@ export * from './redis';
 export * from './media';
 export * from './process';
 export * from './rtsp';
+export * from './fake-telegram';
+export * from './fake-ntfy';
+export * from './fake-webhook';
