@@ -8,3 +8,4 @@ export * from './http';
 export * from './formats';
 export * from './incident';
 export * from './ai-provider';
+export * from './notice';

@@ -68,7 +68,6 @@ function webhookBody(n: Notice) {
 
 /** RFC 2047 encoded word: ntfy decodes it in headers, and HTTP headers cannot carry raw UTF-8. */
 function headerText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\x20-\x7e]*$/.test(s) ? s : `=?UTF-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`;
 }
 
@@ -147,7 +146,8 @@ function telegramRequest(c: TelegramChannel, n: Notice): ChannelRequest {
   // encoding turns each newline into CRLF, so newlines count twice.
   const fixed = `${n.title}\n${linkLine.replace(/<[^>]+>/g, '')}`;
   const room = Math.max(0, max - fixed.length - (fixed.match(/\n/g)?.length ?? 0) - 1);
-  const plain = n.text.length + (n.text.match(/\n/g)?.length ?? 0) > room ? `${n.text.slice(0, Math.max(0, room - 1))}…` : n.text;
+  const plain =
+    n.text.length + (n.text.match(/\n/g)?.length ?? 0) > room ? `${n.text.slice(0, Math.max(0, room - 1))}…` : n.text;
   const text = `<b>${escHtml(n.title)}</b>\n${escHtml(plain)}${linkLine}`;
   const buttons =
     n.links && buttonUrlAllowed(n.links.open)

@@ -99,7 +99,7 @@ export class NotifyAdapter {
       const res = await this.fetchFn(req.url, {
         method: req.method,
         headers: req.headers,
-        body: req.body as BodyInit,
+        body: req.body as NonNullable<RequestInit['body']>,
         signal: AbortSignal.timeout(this.timeoutMs),
         redirect: 'error',
       });

@@ -21,3 +21,4 @@ export * from './incidents/local-incident-store';
 export * from './incidents/incident.service';
 export * from './incidents/incident-verdicts';
 export * from './delivery/delivery-policy';
+export * from './notify';

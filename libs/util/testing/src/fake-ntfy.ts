@@ -207,7 +207,9 @@ export async function startFakeNtfy(options: { token?: string } = {}): Promise<F
       .catch((err: unknown) => {
         const e = err instanceof NtfyError ? err : new NtfyError(50001, 500, 'internal server error');
         res.writeHead(e.http, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ code: e.code, http: e.http, error: e.message, link: 'https://ntfy.sh/docs/publish/' }));
+        res.end(
+          JSON.stringify({ code: e.code, http: e.http, error: e.message, link: 'https://ntfy.sh/docs/publish/' }),
+        );
       });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

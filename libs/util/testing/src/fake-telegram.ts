@@ -129,9 +129,7 @@ function buttonUrlError(markup: string): string | undefined {
   return undefined;
 }
 
-export async function startFakeTelegram(
-  options: { token?: string; chatId?: string } = {},
-): Promise<FakeTelegram> {
+export async function startFakeTelegram(options: { token?: string; chatId?: string } = {}): Promise<FakeTelegram> {
   const token = options.token ?? '123456:TEST-token_abcdefghijklmnopqrstuvwxyz';
   const chatId = options.chatId ?? '424242';
   const sent: TelegramSent[] = [];
@@ -231,12 +229,7 @@ export async function startFakeTelegram(
 }
 
 /** Resolves when `done()` turns true (checked on every arrival), rejects after `timeoutMs`. */
-export function waitFor(
-  done: () => boolean,
-  waiters: Set<() => void>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
+export function waitFor(done: () => boolean, waiters: Set<() => void>, timeoutMs: number, what: string): Promise<void> {
   if (done()) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const check = () => {

@@ -1,0 +1,76 @@
+import type { NoticeChannels } from '@vigint/contracts';
+import { silentLogger, type Logger } from '@vigint/logger';
+import type { NoticeDeliveryOutcome, NoticeLedger, NotifyAdapter } from '@vigint/notify';
+import { incidentActionLinks } from './action-link';
+import {
+  channelsFrom,
+  composeFirstNotice,
+  noticeDecision,
+  type CameraControl,
+  type FirstNoticeInput,
+} from './notice-policy';
+
+/** Where the first notice reads a client's channels and a camera's controls (PostgreSQL or local config). */
+export interface NoticeSettingsSource {
+  channelsFor(clientId: string): Promise<{ channels: NoticeChannels; timeZone?: string } | null>;
+  cameraControl(clientId: string, cameraId: string | null): Promise<CameraControl | null>;
+}
+
+export interface FirstNoticeServiceOptions {
+  notify: NotifyAdapter;
+  ledger: NoticeLedger;
+  settings: NoticeSettingsSource;
+  /** Signs the act-from-the-alert links; without it (or a base URL) notices carry no links. */
+  linkSecret?: string;
+  publicBaseUrl?: string;
+  telegramApiBase?: string;
+  log?: Logger;
+}
+
+export interface FirstNoticeRequest extends Omit<FirstNoticeInput, 'links' | 'timeZone'> {
+  clientId: string;
+  cameraId: string | null;
+}
+
+export interface FirstNoticeReport {
+  skipped?: 'snoozed' | 'below_threshold' | 'no_channels';
+  outcomes: NoticeDeliveryOutcome[];
+}
+
+/**
+ * The first notice of an incident, sent as soon as the confirming model says yes (before the post-roll
+ * ends and the e-mail goes): the snapshot and the AI's summary through the client's channels, with
+ * signed links to open, acknowledge and snooze. A snoozed camera or a risk under its threshold sends nothing.
+ */
+export class FirstNoticeService {
+  private readonly log: Logger;
+
+  constructor(private readonly o: FirstNoticeServiceOptions) {
+    this.log = (o.log ?? silentLogger).child({ module: 'first-notice' });
+  }
+
+  async send(req: FirstNoticeRequest, now: Date = new Date()): Promise<FirstNoticeReport> {
+    const [settings, control] = await Promise.all([
+      this.o.settings.channelsFor(req.clientId),
+      this.o.settings.cameraControl(req.clientId, req.cameraId),
+    ]);
+    const decision = noticeDecision(req.riskLevel, control, now);
+    if (!decision.send) {
+      this.log.info({ incidentId: req.incidentId, reason: decision.reason }, 'first notice not sent');
+      return { skipped: decision.reason, outcomes: [] };
+    }
+    const channels = channelsFrom(settings?.channels, this.o.telegramApiBase);
+    if (channels.length === 0) return { skipped: 'no_channels', outcomes: [] };
+    const links =
+      this.o.linkSecret && this.o.publicBaseUrl
+        ? incidentActionLinks(this.o.linkSecret, this.o.publicBaseUrl, {
+            clientId: req.clientId,
+            incidentId: req.incidentId,
+            cameraId: req.cameraId,
+          })
+        : undefined;
+    const notice = composeFirstNotice({ ...req, links, timeZone: settings?.timeZone });
+    const outcomes = await this.o.notify.sendAll(channels, notice, this.o.ledger);
+    return { outcomes };
+  }
+}
