@@ -7,6 +7,8 @@ import { ArtifactsRepository } from './artifacts.repository';
 import { AuditRepository } from './audit.repository';
 import { CamerasRepository } from './cameras.repository';
 import { ClientsRepository } from './clients.repository';
+import { ConsoleSettingsRepository } from './console-settings.repository';
+import { NoticeDeliveriesRepository } from './notice-deliveries.repository';
 import { mapDbError, withDbErrors } from './db-error';
 import { PrismaClient } from './generated/prisma/client';
 import { IncidentsRepository } from './incidents.repository';
@@ -21,6 +23,8 @@ export interface Db {
   alerts: AlertsRepository;
   artifacts: ArtifactsRepository;
   audit: AuditRepository;
+  consoleSettings: ConsoleSettingsRepository;
+  noticeDeliveries: NoticeDeliveriesRepository;
   /** Resolves when PostgreSQL answers; AppError DEPENDENCY_UNAVAILABLE otherwise (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool; call on shutdown. */
@@ -59,6 +63,8 @@ export function createDb(databaseUrl: string, log?: Logger, options: CreateDbOpt
     alerts: withDbErrors(new AlertsRepository(prisma)),
     artifacts: withDbErrors(new ArtifactsRepository(prisma)),
     audit: withDbErrors(new AuditRepository(prisma)),
+    consoleSettings: withDbErrors(new ConsoleSettingsRepository(prisma)),
+    noticeDeliveries: withDbErrors(new NoticeDeliveriesRepository(prisma)),
     async ping() {
       try {
         await prisma.$queryRaw`SELECT 1`;

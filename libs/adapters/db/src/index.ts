@@ -18,3 +18,5 @@ export type { IncidentsRepository } from './incidents.repository';
 export type { AlertsRepository } from './alerts.repository';
 export type { ArtifactsRepository } from './artifacts.repository';
 export type { AuditRepository } from './audit.repository';
+export type { ConsoleSettingsRepository, DigestSchedule } from './console-settings.repository';
+export type { NoticeDeliveriesRepository, NoticeDeliveryRecord } from './notice-deliveries.repository';
