@@ -74,6 +74,12 @@ export const GatewayConfigSchema = Type.Object({
   ARTIFACT_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, default: 72 }),
   VIDEO_LINK_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, default: 48 }),
   EMAIL_TO: Type.Optional(Type.String()),
+  /** Lifetime of a console session (sign-in at /console), minutes. */
+  CONSOLE_SESSION_TTL_MINUTES: Type.Integer({ minimum: 5, maximum: 7 * 24 * 60, default: 480 }),
+  /** Secure flag of the console cookies: `auto` sets it when the request came over HTTPS. */
+  CONSOLE_SECURE_COOKIES: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
+    default: 'auto',
+  }),
   AI_PRICES_JSON: Type.Optional(Type.String()),
   LOG_LEVEL: Type.String({ default: 'info' }),
 });

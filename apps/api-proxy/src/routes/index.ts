@@ -20,6 +20,7 @@ import jobs from './api/jobs';
 import adminClients from './admin/clients';
 import incidents from './api/incidents';
 import cameras from './api/cameras';
+import consoleRoutes from './console';
 
 /**
  * The route tree. Folders mirror URLs (`routes/api/video/alert/index.ts` serves `/api/video/alert…`);
@@ -31,7 +32,8 @@ import cameras from './api/cameras';
  * Route plugins never add authentication hooks of their own.
  */
 const OPEN: FastifyPluginAsync[] = [health, ready, metrics];
-const PUBLIC: FastifyPluginAsync[] = [privateVideo, rtsp, billing];
+// The console signs its visitors in itself (session cookie), so it sits with the per-IP-limited pages.
+const PUBLIC: FastifyPluginAsync[] = [privateVideo, rtsp, billing, consoleRoutes];
 const CLIENT: FastifyPluginAsync[] = [
   buffer,
   multiSource,

@@ -1,4 +1,4 @@
-import type { JobQueue, BlobStore, ClientStateStore, LimitStore } from '@vigint/queue';
+import type { JobQueue, BlobStore, ClientStateStore, LimitStore, SessionStore } from '@vigint/queue';
 import type { FfmpegAdapter } from '@vigint/ffmpeg';
 import type { GatewayConfig } from '../config';
 import type { GatewayRepository } from './gateway.repository';
@@ -16,6 +16,8 @@ export interface GatewayServices {
   repo: GatewayRepository;
   /** Shared counters in Redis: rate limits, the failed-key throttle, quotas. */
   limits: LimitStore;
+  /** Console sessions and one-time sign-in tokens. */
+  sessions: SessionStore;
   queue: JobQueue;
   blobs: BlobStore;
   state: ClientStateStore;

@@ -6,3 +6,4 @@ export * from './blob.store';
 export * from './worker-factory';
 export * from './redis-connection';
 export * from './limit.store';
+export * from './session.store';

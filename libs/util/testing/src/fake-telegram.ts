@@ -59,16 +59,16 @@ async function parse(req: IncomingMessage, raw: Buffer): Promise<ParsedBody> {
   }
   if (type.startsWith('multipart/form-data')) {
     // undici's Request parses multipart the way any HTTP framework would.
-    const form = await new Request('http://local/', { method: 'POST', headers: { 'content-type': type }, body: raw })
+    const form = await new Request('http://local/', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(raw) })
       .formData()
       .catch(() => null);
     if (!form) throw new Error('bad multipart');
     const fields: Fields = {};
     let photo: ParsedBody['photo'];
-    for (const [k, v] of form.entries()) {
+    form.forEach((v, k) => {
       if (typeof v === 'string') fields[k] = v;
       else if (k === 'photo') photo = { bytes: v.size, type: v.type, filename: (v as File).name };
-    }
+    });
     return { fields, photo };
   }
   return { fields: {} };

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { BlobStore, ClientStateStore, JobQueue, LimitStore } from '@vigint/queue';
+import { BlobStore, ClientStateStore, JobQueue, LimitStore, SessionStore } from '@vigint/queue';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
 import { createArtifactStore } from '@vigint/storage';
@@ -35,6 +35,7 @@ async function services(app: FastifyInstance, opts: ServicesPluginOptions): Prom
     repo,
     queue,
     limits: o.limits ?? new LimitStore(redis, config.QUEUE_PREFIX),
+    sessions: o.sessions ?? new SessionStore(redis, config.QUEUE_PREFIX),
     blobs: o.blobs ?? new BlobStore(redis, config.QUEUE_PREFIX),
     state:
       o.state ??

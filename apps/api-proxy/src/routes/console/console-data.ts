@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+
+/*
+ * What the console reads and changes, through the same tenant-scoped stores as the JSON routes
+ * (`app.incidents`, `app.cameras`: the incident store of the one-pipeline work). The console never
+ * reaches into the database itself.
+ */
+
+export interface ConsoleVerdict {
+  model?: string | null;
+  riskLevel?: string | null;
+  incidentType?: string | null;
+  analysis?: string | null;
+  vetoed?: boolean;
+  vetoReason?: string | null;
+}
+
+export interface ConsoleDelivery {
+  channel: string;
+  status: string;
+  at: string;
+  attempt?: number;
+  detail?: string | null;
+}
+
+export interface ConsoleIncident {
+  id: string;
+  cameraId: string | null;
+  cameraName: string;
+  startedAt: string;
+  endedAt: string | null;
+  riskLevel: string;
+  incidentType: string;
+  summary: string;
+  screen: ConsoleVerdict | null;
+  confirm: ConsoleVerdict | null;
+  clipArtifactId: string | null;
+  thumbnailArtifactId: string | null;
+  deliveries: ConsoleDelivery[];
+  acknowledgedAt: string | null;
+}
+
+export interface ConsoleCamera {
+  id: string;
+  name: string;
+  state: string;
+  lastFrameAt: string | null;
+  snoozedUntil: string | null;
+  alertThreshold: string | null;
+  incidentsToday: number;
+}
+
+export interface ConsoleIncidentQuery {
+  camera?: string;
+  risk?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface ConsoleStores {
+  incidents: {
+    list(
+      tenant: string,
+      query: ConsoleIncidentQuery,
+    ): Promise<{ incidents: ConsoleIncident[]; nextCursor: string | null }>;
+    get(tenant: string, id: string): Promise<ConsoleIncident | null>;
+    acknowledge(tenant: string, id: string, at?: Date): Promise<unknown>;
+  };
+  cameras: {
+    list(tenant: string): Promise<ConsoleCamera[]>;
+    get(tenant: string, id: string): Promise<ConsoleCamera | null>;
+    snooze(tenant: string, id: string, until: Date | null): Promise<unknown>;
+    setThreshold(tenant: string, id: string, level: string | null): Promise<unknown>;
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by tests or the incident store; the console reads through it. */
+    consoleStores?: ConsoleStores;
+  }
+}
+
+export function storesOf(app: FastifyInstance): ConsoleStores {
+  const s = app.consoleStores;
+  if (!s) throw new Error('the console needs the incident and camera stores');
+  return s;
+}
