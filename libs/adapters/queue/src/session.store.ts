@@ -20,7 +20,9 @@ export class SessionStore {
     try {
       return await fn();
     } catch (err) {
-      throw new AppError(ErrorCode.DependencyUnavailable, 'sessions are unavailable: try again shortly', { cause: err });
+      throw new AppError(ErrorCode.DependencyUnavailable, 'sessions are unavailable: try again shortly', {
+        cause: err,
+      });
     }
   }
 

@@ -59,7 +59,11 @@ async function parse(req: IncomingMessage, raw: Buffer): Promise<ParsedBody> {
   }
   if (type.startsWith('multipart/form-data')) {
     // undici's Request parses multipart the way any HTTP framework would.
-    const form = await new Request('http://local/', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(raw) })
+    const form = await new Request('http://local/', {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: new Uint8Array(raw),
+    })
       .formData()
       .catch(() => null);
     if (!form) throw new Error('bad multipart');

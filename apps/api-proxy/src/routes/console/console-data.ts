@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AppError, ErrorCode } from '@vigint/contracts';
 
 /*
  * What the console reads and changes, through the same tenant-scoped stores as the JSON routes
@@ -85,6 +86,6 @@ declare module 'fastify' {
 
 export function storesOf(app: FastifyInstance): ConsoleStores {
   const s = app.consoleStores;
-  if (!s) throw new Error('the console needs the incident and camera stores');
+  if (!s) throw new AppError(ErrorCode.DependencyUnavailable, 'the incident store is not available');
   return s;
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import view from '@fastify/view';
 import { Eta } from 'eta';
-import { AppError, ErrorCode } from '@vigint/contracts';
+import type { AppError } from '@vigint/contracts';
 import consoleSession from '../../plugins/app/console-session';
 import { sha256Hex, safeEqual } from '../../plugins/app/auth';
 import { toErrorReply } from '../../plugins/app/error-handler';
@@ -53,7 +53,8 @@ async function consoleRoutes(app: FastifyInstance): Promise<void> {
               : (err as Error).message;
     return renderPage(app, req, reply, 'error', { title: String(status), heading: String(status), message }, status);
   });
-  app.setNotFoundHandler(async (req, reply) =>
+  // Fastify keeps one not-found handler per prefix: unknown console pages get theirs through a wildcard.
+  app.get('/console/*', async (req, reply) =>
     renderPage(
       app,
       req,
