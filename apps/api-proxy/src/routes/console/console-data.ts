@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError, ErrorCode } from '@vigint/contracts';
+import { AppError, ErrorCode, isAppError, RiskLevel } from '@vigint/contracts';
 
 /*
  * What the console reads and changes, through the same tenant-scoped stores as the JSON routes
@@ -12,6 +12,7 @@ export interface ConsoleVerdict {
   riskLevel?: string | null;
   incidentType?: string | null;
   analysis?: string | null;
+  description?: string | null;
   vetoed?: boolean;
   vetoReason?: string | null;
 }
@@ -84,8 +85,36 @@ declare module 'fastify' {
   }
 }
 
+/** A NotFound from the services is "no such record" for the pages (which answer 404 themselves). */
+async function orNull<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isAppError(err) && err.code === ErrorCode.NotFound) return null;
+    throw err;
+  }
+}
+
 export function storesOf(app: FastifyInstance): ConsoleStores {
-  const s = app.consoleStores;
-  if (!s) throw new AppError(ErrorCode.DependencyUnavailable, 'the incident store is not available');
-  return s;
+  if (app.consoleStores) return app.consoleStores;
+  if (!app.hasDecorator('incidents'))
+    throw new AppError(ErrorCode.DependencyUnavailable, 'the incident store is not available');
+  const { incidents, cameras } = app;
+  return {
+    incidents: {
+      list: (tenant, q) =>
+        incidents.list(tenant, { ...q, risk: q.risk as RiskLevel | undefined }) as Promise<{
+          incidents: ConsoleIncident[];
+          nextCursor: string | null;
+        }>,
+      get: (tenant, id) => orNull(incidents.get(tenant, id)) as Promise<ConsoleIncident | null>,
+      acknowledge: (tenant, id, at) => incidents.acknowledge(tenant, id, at),
+    },
+    cameras: {
+      list: async (tenant) => (await cameras.list(tenant)).cameras,
+      get: (tenant, id) => orNull(cameras.get(tenant, id)),
+      snooze: (tenant, id, until) => cameras.snooze(tenant, id, until),
+      setThreshold: (tenant, id, level) => cameras.setThreshold(tenant, id, (level ?? RiskLevel.Medium) as RiskLevel),
+    },
+  };
 }

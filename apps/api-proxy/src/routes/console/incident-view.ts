@@ -77,7 +77,7 @@ function verdictOf(v: ConsoleVerdict | null | undefined): ConsoleVerdict | null 
     model: r.model ?? null,
     riskLevel: r.riskLevel ?? (r.risk_level as string | undefined) ?? null,
     incidentType: r.incidentType ?? null,
-    analysis: r.analysis ?? (r.summary as string | undefined) ?? null,
+    analysis: r.analysis ?? r.description ?? null,
     vetoed: !!r.vetoed,
     vetoReason: r.vetoReason ?? null,
   };

@@ -64,7 +64,8 @@ async function cameras(app: FastifyInstance): Promise<void> {
         params: IdParams,
         body: {
           type: 'object',
-          properties: { threshold: { type: 'string', enum: ['', ...RISKS] }, _csrf: { type: 'string' } },
+          required: ['threshold'],
+          properties: { threshold: { type: 'string', enum: RISKS }, _csrf: { type: 'string' } },
         },
       },
       preHandler: csrf(app),
@@ -72,7 +73,7 @@ async function cameras(app: FastifyInstance): Promise<void> {
     async (req, reply) => {
       const clientId = tenantIdOf(req);
       const { id } = req.params as { id: string };
-      const level = (req.body as { threshold?: string }).threshold || null;
+      const level = (req.body as { threshold: string }).threshold;
       const stores = storesOf(app);
       if (!(await stores.cameras.get(clientId, id))) throw new AppError(ErrorCode.NotFound, 'camera not found');
       await stores.cameras.setThreshold(clientId, id, level);
