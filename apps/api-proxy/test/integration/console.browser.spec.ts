@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { IncidentType, RiskLevel } from '@vigint/contracts';
 import { mp4 } from './media.fixtures';
-import { startConsoleGateway, type ConsoleHarness } from './console.fixtures';
+import { CONSOLE_ADMIN_KEY, startConsoleGateway, type ConsoleHarness } from './console.fixtures';
 
 // The console as a person uses it, in headless Chromium, on the real incident store (PostgreSQL).
 // Screenshots go to test/artifacts/console (gitignored) for a human look.
@@ -244,7 +244,7 @@ describe('console in a browser', () => {
   it('the admin key sees every client with its cameras, and can create one (key shown once)', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
     await page.goto(`${base}/console/sign-in`);
-    await page.getByLabel('API key').fill('console-test-secret-0123456789');
+    await page.getByLabel('API key').fill(CONSOLE_ADMIN_KEY);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/console\/admin$/);
     const table = await page.locator('#clients').innerText();

@@ -9,7 +9,9 @@ import { GatewayConfigSchema, type GatewayConfig } from '../../src/config';
 import { buildServer } from '../../src/server';
 import type { ConsoleStores } from '../../src/routes/console/console-data';
 
-export const CONSOLE_SECRET = 'console-test-secret-0123456789';
+export const CONSOLE_SECRET = 'console-test-secret-0123456789-abcdefgh';
+/** The integrator's key (ADMIN_KEY), distinct from the shared SECRET_KEY. */
+export const CONSOLE_ADMIN_KEY = 'console-test-admin-key-0123456789-abcdefgh';
 
 export interface ConsoleHarness {
   app: FastifyInstance;
@@ -31,6 +33,8 @@ export async function startConsoleGateway(
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: prefix,
     SECRET_KEY: CONSOLE_SECRET,
+    VIDEO_LINK_SECRET: CONSOLE_SECRET,
+    ADMIN_KEY: CONSOLE_ADMIN_KEY,
     STORAGE_BACKEND: 'disk',
     STORAGE_DIR: storageDir,
     LOG_LEVEL: 'warn',

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentActionLinks } from '@vigint/alerting';
 import type { ConsoleCamera, ConsoleIncident, ConsoleStores } from '../../src/routes/console/console-data';
-import { CONSOLE_SECRET, cookieJar, csrfOf, startConsoleGateway, type ConsoleHarness } from './console.fixtures';
+import {
+  CONSOLE_ADMIN_KEY,
+  CONSOLE_SECRET,
+  cookieJar,
+  csrfOf,
+  startConsoleGateway,
+  type ConsoleHarness,
+} from './console.fixtures';
 
 /** Tenant-scoped in-memory stores with the incident store's contract (list/get/acknowledge, snooze/threshold). */
 function memoryStores(): ConsoleStores & {
@@ -269,7 +276,7 @@ describe('console pages', () => {
 
   it('the admin key opens the clients page; revoking a client ends its sessions', async () => {
     const client = await signIn(keyA);
-    const { jar, res } = await signIn(CONSOLE_SECRET);
+    const { jar, res } = await signIn(CONSOLE_ADMIN_KEY);
     expect(res.headers.location).toBe('/console/admin');
     const page = await get(jar, '/console/admin');
     expect(page.body).toContain('Shop A');

@@ -9,6 +9,7 @@ import consoleSession from '../../plugins/app/console-session';
 import { sha256Hex, safeEqual } from '../../plugins/app/auth';
 import { toErrorReply } from '../../plugins/app/error-handler';
 import { messagesFor, renderPage } from './console-view';
+import { linkSecret } from '../../services/video-links';
 import incidents from './incidents';
 import cameras from './cameras';
 import usage from './usage';
@@ -25,7 +26,7 @@ const CSS = readFileSync(fileURLToPath(new URL('./static/console.css', import.me
  */
 async function consoleRoutes(app: FastifyInstance): Promise<void> {
   await app.register(consoleSession, {
-    secret: app.config.VIDEO_LINK_SECRET ?? app.config.SECRET_KEY,
+    secret: linkSecret(app),
     ttlMinutes: app.config.CONSOLE_SESSION_TTL_MINUTES,
     secureCookies: app.config.CONSOLE_SECURE_COOKIES,
   });
@@ -114,7 +115,8 @@ async function consoleRoutes(app: FastifyInstance): Promise<void> {
         return renderPage(app, req, reply, 'sign-in', { title: t.signIn.title, error: t.signIn.refused }, 401);
       };
       if (!key) return refuse();
-      if (safeEqual(key, app.config.SECRET_KEY)) {
+      // The integrator signs in with ADMIN_KEY (unset: no admin console, as the admin routes answer 403).
+      if (app.config.ADMIN_KEY !== undefined && safeEqual(key, app.config.ADMIN_KEY)) {
         await app.consoleSessions.start(
           reply,
           { clientId: null, apiKeyId: null, admin: true, clientName: 'Admin', language: t.lang },

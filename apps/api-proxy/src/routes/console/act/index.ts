@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '@vigint/contracts';
 import { IncidentAction, SNOOZE_MINUTES, verifyActionLink, type ActionClaim } from '@vigint/alerting';
 import { sendArtifact } from '../../../services/artifact-response';
+import { linkSecret } from '../../../services/video-links';
 import { storesOf } from '../console-data';
 import { formatTime, messagesFor, renderPage } from '../console-view';
 import { incidentMedia, incidentView } from '../incident-view';
@@ -18,7 +19,7 @@ const TokenParams = {
  * confirmation form; POST acts (the form, or ntfy's `http` action button).
  */
 async function act(app: FastifyInstance): Promise<void> {
-  const secret = app.config.VIDEO_LINK_SECRET ?? app.config.SECRET_KEY;
+  const secret = linkSecret(app);
 
   async function resolve(req: FastifyRequest): Promise<{ claim: ActionClaim; token: string }> {
     const { token } = req.params as { token: string };
