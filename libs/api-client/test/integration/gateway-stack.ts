@@ -25,6 +25,8 @@ import {
 const REPO = resolve(import.meta.dirname, '../../../..');
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const SECRET = 'api-client-test-secret-0123456789';
+/** ADMIN_KEY of the gateway (32+ bytes, apart from SECRET_KEY): admin routes accept nothing else. */
+const ADMIN_KEY = 'api-client-test-admin-key-0123456789';
 
 export interface GatewayStack {
   url: string;
@@ -68,6 +70,7 @@ export async function startGatewayStack(label: string): Promise<GatewayStack> {
       STORAGE_BACKEND: 'disk',
       STORAGE_DIR: storageDir,
       SECRET_KEY: SECRET,
+      ADMIN_KEY,
       PUBLIC_BASE_URL: url,
       LOG_LEVEL: 'warn',
     };
@@ -89,7 +92,7 @@ export async function startGatewayStack(label: string): Promise<GatewayStack> {
     await waitForHealthy(url, gateway);
     const res = await fetch(`${url}/admin/clients`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-admin-key': SECRET },
+      headers: { 'content-type': 'application/json', 'x-admin-key': ADMIN_KEY },
       body: JSON.stringify({ name: 'Client test', email: 'owner@client.test' }),
     });
     if (res.status !== 201) throw new Error(`admin/clients ${res.status}: ${await res.text()}`);
