@@ -232,10 +232,17 @@ describe('console pages', () => {
     expect(ok.statusCode).toBe(303);
     const until = Date.parse(stores.cameras_.get('cam-a1')!.snoozedUntil!);
     expect(until - Date.now()).toBeGreaterThan(59 * 60_000);
-    expect((await post(jar, '/console/cameras/cam-a1/threshold', { threshold: 'HIGH', _csrf: token })).statusCode).toBe(
-      303,
-    );
+    // The banner after the redirect names the snooze, not a generic "Settings saved."
+    const snoozedPage = await get(jar, ok.headers.location as string);
+    expect(snoozedPage.body).toMatch(/is snoozed until [^<]+: it keeps recording, and sends nothing until then\./);
+    expect(snoozedPage.body).not.toContain('Settings saved.');
+    const threshold = await post(jar, '/console/cameras/cam-a1/threshold', { threshold: 'HIGH', _csrf: token });
+    expect(threshold.statusCode).toBe(303);
     expect(stores.cameras_.get('cam-a1')!.alertThreshold).toBe('HIGH');
+    expect((await get(jar, threshold.headers.location as string)).body).toContain('now alerts from risk HIGH.');
+    const resumed = await post(jar, '/console/cameras/cam-a1/snooze', { duration: '0', _csrf: token });
+    expect(stores.cameras_.get('cam-a1')!.snoozedUntil).toBeNull();
+    expect((await get(jar, resumed.headers.location as string)).body).toContain('sends alerts again.');
     expect((await post(jar, '/console/cameras/cam-a1/snooze', { duration: '7', _csrf: token })).statusCode).toBe(400);
     expect((await post(jar, '/console/incidents/a-1/acknowledge', { _csrf: token })).statusCode).toBe(303);
     expect(stores.incidents_.get('a-1')!.acknowledgedAt).not.toBeNull();

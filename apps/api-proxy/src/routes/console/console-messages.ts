@@ -79,6 +79,10 @@ export interface ConsoleMessages {
     snooze60: string;
     snoozeTomorrow: string;
     unsnooze: string;
+    /** Banners after a form on the cameras page: what was done, to which camera. */
+    snoozedFlash: (camera: string, when: string) => string;
+    resumedFlash: (camera: string) => string;
+    thresholdFlash: (camera: string, level: string) => string;
     threshold: string;
     thresholdDefault: string;
     save: string;
@@ -238,6 +242,9 @@ const EN: ConsoleMessages = {
     snooze60: '1 hour',
     snoozeTomorrow: 'Until tomorrow',
     unsnooze: 'End snooze',
+    snoozedFlash: (c, w) => `${c} is snoozed until ${w}: it keeps recording, and sends nothing until then.`,
+    resumedFlash: (c) => `${c} sends alerts again.`,
+    thresholdFlash: (c, l) => `${c} now alerts from risk ${l}.`,
     threshold: 'Alert threshold',
     thresholdDefault: 'Default',
     save: 'Save',
@@ -424,6 +431,9 @@ const FR: ConsoleMessages = {
     snooze60: '1 heure',
     snoozeTomorrow: "Jusqu'à demain",
     unsnooze: 'Reprendre',
+    snoozedFlash: (c, w) => `${c} est en pause jusqu'à ${w} : elle continue d'enregistrer et n'envoie rien d'ici là.`,
+    resumedFlash: (c) => `${c} envoie de nouveau les alertes.`,
+    thresholdFlash: (c, l) => `${c} alerte désormais à partir du risque ${l}.`,
     threshold: "Seuil d'alerte",
     thresholdDefault: 'Par défaut',
     save: 'Enregistrer',

@@ -6,6 +6,30 @@ import { requireClient, tenantIdOf } from '../console-guards';
 import { messagesFor, renderPage } from '../console-view';
 import { cameraView, csrf, IdParams, RISKS, timeZoneOf } from '../incident-view';
 
+interface FlashQuery {
+  done?: string;
+  camera?: string;
+}
+
+function doneUrl(done: 'snoozed' | 'resumed' | 'threshold', cameraId: string): string {
+  return `/console/cameras?done=${done}&camera=${encodeURIComponent(cameraId)}`;
+}
+
+/** The banner names what was done to which camera; an unknown camera id in the query shows nothing. */
+function flashFor(
+  t: ReturnType<typeof messagesFor>,
+  q: FlashQuery,
+  views: ReturnType<typeof cameraView>[],
+): string | undefined {
+  const cam = views.find((v) => v.id === q.camera);
+  if (!cam) return undefined;
+  if (q.done === 'snoozed' && cam.snoozedLabel) return t.cameras.snoozedFlash(cam.name, cam.snoozedLabel);
+  if (q.done === 'resumed') return t.cameras.resumedFlash(cam.name);
+  if (q.done === 'threshold')
+    return t.cameras.thresholdFlash(cam.name, cam.alertThreshold ?? t.cameras.thresholdDefault);
+  return undefined;
+}
+
 /** Cameras: state, last frame, incidents today; snooze and per-camera alert threshold. */
 async function cameras(app: FastifyInstance): Promise<void> {
   // Every page here is a client's: the guard runs before any handler (route CSRF checks run after it).
@@ -16,13 +40,13 @@ async function cameras(app: FastifyInstance): Promise<void> {
     const t = messagesFor(req);
     const [cameras, tz] = await Promise.all([storesOf(app).cameras.list(clientId), timeZoneOf(app, clientId)]);
     const now = new Date();
-    const q = req.query as { done?: string };
+    const views = cameras.map((c) => cameraView(t, c, tz, now));
     return renderPage(app, req, reply, 'cameras', {
       title: t.cameras.title,
       section: 'cameras',
-      cameras: cameras.map((c) => cameraView(t, c, tz, now)),
+      cameras: views,
       risks: RISKS,
-      flash: q.done === 'saved' ? t.settings.saved : undefined,
+      flash: flashFor(t, req.query as FlashQuery, views),
     });
   });
 
@@ -53,7 +77,7 @@ async function cameras(app: FastifyInstance): Promise<void> {
             ? nextLocalMidnight(now, await timeZoneOf(app, clientId))
             : new Date(now.getTime() + Number(duration) * 60_000);
       await stores.cameras.snooze(clientId, id, until);
-      return reply.redirect('/console/cameras?done=saved', 303);
+      return reply.redirect(doneUrl(until ? 'snoozed' : 'resumed', id), 303);
     },
   );
 
@@ -77,7 +101,7 @@ async function cameras(app: FastifyInstance): Promise<void> {
       const stores = storesOf(app);
       if (!(await stores.cameras.get(clientId, id))) throw new AppError(ErrorCode.NotFound, 'camera not found');
       await stores.cameras.setThreshold(clientId, id, level);
-      return reply.redirect('/console/cameras?done=saved', 303);
+      return reply.redirect(doneUrl('threshold', id), 303);
     },
   );
 }
