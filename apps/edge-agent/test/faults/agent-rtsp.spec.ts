@@ -106,8 +106,8 @@ describe('edge agent on a real RTSP server', { timeout: 150_000 }, () => {
     ]);
     const mails = await Promise.all((await emlFiles(outbox)).map(parseEml));
     expect(mails.map((m) => m.subject).sort()).toEqual([
-      '[Vigint] Camera back online: wd',
-      '[Vigint] Camera offline: wd',
+      '[Vigint] Camera back online — wd',
+      '[Vigint] Camera offline — wd',
     ]);
   });
 });
