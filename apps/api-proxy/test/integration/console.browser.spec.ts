@@ -206,7 +206,7 @@ describe('console in a browser', () => {
     expect(await yardCard.innerText()).toContain('Live');
     expect(await page.locator('#camera-door').innerText()).toContain('Reconnecting');
     await yardCard.getByRole('button', { name: '1 hour' }).click();
-    await page.waitForURL(/done=saved/);
+    await page.waitForURL(/done=snoozed/);
     expect(await page.locator('#camera-yard .snoozed').innerText()).toContain('Snoozed until');
     const cam = await h.app.svc.repo.db.cameras.get(
       (await h.app.svc.repo.findActiveKey(createHash('sha256').update(keyA).digest('hex')))!.clientId,
