@@ -1,4 +1,13 @@
-import type { AlertLanguage, AnalysisResult, BufferType, CameraState, Polygon, RiskLevel } from '@vigint/contracts';
+import type {
+  AlertLanguage,
+  AnalysisResult,
+  BufferType,
+  CameraState,
+  IncidentOpen,
+  Polygon,
+  RiskLevel,
+} from '@vigint/contracts';
+import { summaryOf, verdictsOf } from '@vigint/alerting';
 
 /**
  * The seam between the agent's per-camera loop and whatever analyses and delivers incidents.
@@ -115,4 +124,19 @@ export interface IncidentBackend {
   notify(notice: CameraNotice): Promise<DeliveryResult>;
   /** Waits for pending deliveries (remote outbox replay may keep some queued) and releases connections. */
   close(): Promise<void>;
+}
+
+/** The record both backends open when an incident starts (local file store, or the gateway's store). */
+export function incidentOpenOf(incident: OpeningIncident): IncidentOpen {
+  return {
+    idempotencyKey: incident.idempotencyKey,
+    cameraId: incident.cameraId,
+    cameraName: incident.cameraName,
+    startedAt: incident.startedAt.toISOString(),
+    detectedAt: incident.detectedAt.toISOString(),
+    riskLevel: incident.riskLevel,
+    incidentType: incident.analysis.incident_type,
+    summary: summaryOf(incident.analysis),
+    ...verdictsOf(incident.analysis),
+  };
 }

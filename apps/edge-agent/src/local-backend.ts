@@ -10,8 +10,6 @@ import {
   FileAlertLedger,
   MemoryAlertLedger,
   selectAnalysisProvider,
-  summaryOf,
-  verdictsOf,
   type CameraStore,
   type IncidentStore,
 } from '@vigint/alerting';
@@ -31,6 +29,7 @@ import type {
   OpeningIncident,
 } from './backend';
 import type { AgentConfig } from './config';
+import { incidentOpenOf } from './backend';
 import { UserError } from './user-error';
 
 export interface LocalBackendOptions {
@@ -136,20 +135,8 @@ export class LocalBackend implements IncidentBackend {
   }
 
   async announce(incident: OpeningIncident): Promise<void> {
-    const { screen, confirm } = verdictsOf(incident.analysis);
     await this.o.stores.incidents
-      .open(LOCAL_TENANT, {
-        idempotencyKey: incident.idempotencyKey,
-        cameraId: incident.cameraId,
-        cameraName: incident.cameraName,
-        startedAt: incident.startedAt.toISOString(),
-        detectedAt: incident.detectedAt.toISOString(),
-        riskLevel: incident.riskLevel,
-        incidentType: incident.analysis.incident_type,
-        summary: summaryOf(incident.analysis),
-        screen,
-        confirm,
-      })
+      .open(LOCAL_TENANT, incidentOpenOf(incident))
       .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not record the incident'));
   }
 

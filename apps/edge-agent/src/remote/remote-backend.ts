@@ -8,8 +8,8 @@ import {
   type VigintClientOptions,
 } from '@vigint/api-client';
 import { BufferType, IncidentType, RiskLevel, type AlertReply, type AnalysisResult } from '@vigint/contracts';
-import { summaryOf, verdictsOf } from '@vigint/alerting';
 import { PrivacyMasker } from '@vigint/clip';
+import { incidentOpenOf } from '../backend';
 import type { ImageAdapter } from '@vigint/image';
 import { redactUrl, silentLogger, type Logger } from '@vigint/logger';
 import {
@@ -176,22 +176,10 @@ export class RemoteBackend implements IncidentBackend {
   }
 
   async announce(incident: OpeningIncident): Promise<void> {
-    const { screen, confirm } = verdictsOf(incident.analysis);
     try {
       await this.opts.client.announceIncident(
-        {
-          // The alert's key as the gateway sees it, so the alert finds this record.
-          idempotencyKey: wireIdempotencyKey(incident.idempotencyKey),
-          cameraId: incident.cameraId,
-          cameraName: incident.cameraName,
-          startedAt: incident.startedAt.toISOString(),
-          detectedAt: incident.detectedAt.toISOString(),
-          riskLevel: incident.riskLevel,
-          incidentType: incident.analysis.incident_type,
-          summary: summaryOf(incident.analysis),
-          screen,
-          confirm,
-        },
+        // The alert's key as the gateway sees it, so the alert finds this record.
+        { ...incidentOpenOf(incident), idempotencyKey: wireIdempotencyKey(incident.idempotencyKey) },
         { retries: 1 },
       );
     } catch (err) {
