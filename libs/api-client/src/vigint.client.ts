@@ -67,9 +67,10 @@ type WithBinary<T, K extends keyof T, B> = Omit<T, K> & { [P in K]: B };
 export type BufferFrameInput = WithBinary<BufferFrameBody, 'frame_data', BinaryInput>;
 export type BufferBatchInput = WithBinary<BufferBatchBody['frames'][number], 'frame_data', BinaryInput>;
 export type VideoUploadInput = WithBinary<VideoUploadBody, 'video_data', BinaryInput>;
-export type AnalyzeInput = Omit<AnalyzeBody, 'frame' | 'frames'> & {
+export type AnalyzeInput = Omit<AnalyzeBody, 'frame' | 'frames' | 'confirm_frames'> & {
   frame?: BinaryInput | null;
   frames?: BinaryInput[] | null;
+  confirm_frames?: BinaryInput[] | null;
 };
 export type AlertInput = Omit<AlertBody, 'video_data'> & { video_data?: BinaryInput | null };
 export type CompressInput = WithBinary<CompressBody, 'video_data', BinaryInput>;
@@ -183,12 +184,15 @@ export class VigintClient {
    * uploaded. The gateway runs the screening stage and, on a hit, the confirming one.
    */
   analyzeFrame(input: AnalyzeInput = {}, call?: CallOptions): Promise<AnalyzeReply> {
-    const { frame, frames, ...fields } = input;
+    const { frame, frames, confirm_frames, ...fields } = input;
     const parts: FilePart[] = [];
     if (frame) parts.push({ name: 'frame', data: frame, type: JPEG, filename: 'frame.jpg' });
     (frames ?? []).forEach((data, i) => parts.push({ name: 'frames', data, type: JPEG, filename: frameName(i) }));
+    (confirm_frames ?? []).forEach((data, i) =>
+      parts.push({ name: 'confirm_frames', data, type: JPEG, filename: frameName(i) }),
+    );
     if (parts.length === 0 && frame === null) Object.assign(fields, { frame: null });
-    return this.send(HTTP_ROUTES.analyze, fields, parts, call, { arrays: ['frames'] });
+    return this.send(HTTP_ROUTES.analyze, fields, parts, call, { arrays: ['frames', 'confirm_frames'] });
   }
 
   /**

@@ -40,6 +40,10 @@ export const FrameAnalyzePayload = Type.Object({
   apiKeyId: Type.Union([Id, Type.Null()]),
   bufferType: Type.Union([Type.Literal('short'), Type.Literal('long')]),
   frameBlobKeys: Type.Array(Id, { maxItems: 64 }),
+  /** Prepared frames (the agent chose and encoded them): frameBlobKeys screen, these confirm, sent as they are. */
+  confirmBlobKeys: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 64 })),
+  /** The agent's short-buffer size, with prepared frames (the result's frame_count). */
+  frameCount: Type.Optional(Type.Integer({ minimum: 0 })),
   videoArtifactId: Type.Optional(Id),
   language: AlertLanguageSchema,
   sourceId: Type.Optional(Id),

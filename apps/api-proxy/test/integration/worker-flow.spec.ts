@@ -70,6 +70,32 @@ describe('with the real worker', () => {
     expect(day.cost).toBeGreaterThan(0);
   }, 60_000);
 
+  it("the agent's prepared frames go to the model as sent and stay out of the client's buffer", async () => {
+    const fresh = (
+      await post('/admin/clients', { name: 'agent', email: 'agent@example.com' }, '', { 'x-admin-key': ADMIN })
+    ).json().api_key as string;
+    gemini.reset();
+    gemini.setDefault(geminiReply.incident());
+    const screen = await Promise.all([10, 20, 30].map((v) => jpeg(320, 240, v)));
+    const confirm = await Promise.all([40, 50, 60, 70, 80, 90].map((v) => jpeg(320, 240, v)));
+    const r = await post(
+      '/api/video/analyze',
+      { frames: screen.map(b64), confirm_frames: confirm.map(b64), frame_count: 4, buffer_type: 'short' },
+      fresh,
+    );
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ incident: true, frame_count: 4 });
+    // Screening on the 3 screening frames, confirming on the 6 confirming ones, the bytes untouched.
+    expect(gemini.requests.map((q) => q.images.map((i) => i.data))).toEqual([screen, confirm]);
+    // Nothing was buffered: an earlier client's "analyze what I last sent" finds nothing.
+    const again = await post('/api/video/analyze', { frame: null }, fresh);
+    expect(again.statusCode, again.body).toBe(409);
+    expect(again.json().code).toBe(ErrorCode.NothingBuffered);
+    // An earlier client's frame still feeds the buffer.
+    expect((await post('/api/video/analyze', { frame: b64(screen[0]!) }, fresh)).statusCode).toBe(200);
+    expect((await post('/api/video/analyze', { frame: null }, fresh)).statusCode).toBe(200);
+  }, 60_000);
+
   it('create: a playable H.264 video with every frame, downloadable by its client only', async () => {
     const frames = await Promise.all(Array.from({ length: 20 }, (_, i) => jpeg(320, 240, i * 10)));
     const r = await post('/api/video/create', {

@@ -141,22 +141,30 @@ describe('RemoteBackend', () => {
     expect(at(Math.round(info.width * 0.75), Math.round(info.height / 2))).toBeGreaterThan(220); // open: white
   });
 
-  it('sends the long buffer as buffer_type long when the pipeline asks for it', async () => {
-    const frame = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#888' } })
-      .jpeg()
-      .toBuffer();
+  it('sends the frames local mode screens and confirms on: the last 3 short ones, 6 spread over the long buffer', async () => {
+    // Each frame a distinct grey, to tell them apart (and their order) after the AI encode.
+    const grey = (v: number) =>
+      sharp({ create: { width: 64, height: 48, channels: 3, background: { r: v, g: v, b: v } } })
+        .jpeg()
+        .toBuffer();
+    const short = await Promise.all([10, 20, 30, 40].map(grey));
+    const long = await Promise.all([100, 110, 120, 130, 140, 150, 160, 170, 180, 190].map(grey));
     const backend = await open();
     await backend.analyze({
       cameraId: 'cam-1',
       cameraName: 'Front door',
-      frames: [frame],
-      longFrames: [frame, frame, frame, frame, frame],
-      bufferType: BufferType.Long,
+      frames: short,
+      longFrames: long,
+      bufferType: BufferType.Short,
       language: AlertLanguage.En,
       masks: [],
     });
-    expect(gw.analyzeBodies[0]!.get('buffer_type')).toBe('long');
-    expect(gw.analyzeBodies[0]!.getAll('frames')).toHaveLength(5);
+    const form = gw.analyzeBodies[0]!;
+    const level = async (f: unknown) =>
+      Math.round((await sharp(Buffer.from(await (f as File).arrayBuffer())).stats()).channels[0]!.mean / 10) * 10;
+    expect(await Promise.all(form.getAll('frames').map(level))).toEqual([20, 30, 40]);
+    expect(await Promise.all(form.getAll('confirm_frames').map(level))).toEqual([100, 120, 140, 150, 170, 190]);
+    expect(form.get('frame_count')).toBe('4');
   });
 
   it('falls back to a local analysis when the gateway is unreachable, if given one', async () => {

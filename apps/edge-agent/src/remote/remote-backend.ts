@@ -8,7 +8,7 @@ import {
   type VigintClientOptions,
 } from '@vigint/api-client';
 import { BufferType, IncidentType, RiskLevel, type AlertReply, type AnalysisResult } from '@vigint/contracts';
-import { PrivacyMasker } from '@vigint/clip';
+import { prepareAiFrames, remapFrameIndexes } from '@vigint/alerting';
 import { incidentOpenOf } from '../backend';
 import type { ImageAdapter } from '@vigint/image';
 import { redactUrl, silentLogger, type Logger } from '@vigint/logger';
@@ -23,9 +23,6 @@ import {
   type IncidentBackend,
 } from '../backend';
 import { defaultOutboxVerdict, DiskOutbox, type OutboxEntry, type OutboxOutcome } from './disk-outbox';
-
-/** The gateway's limit on frames per analyze call (contracts AnalyzeBody `frames` maxItems). */
-const MAX_ANALYZE_FRAMES = 64;
 
 /**
  * The gateway took the alert but answered 207 `failed` (the mail job failed for a reason that may pass). Retried by
@@ -48,7 +45,7 @@ export interface RemoteBackendOptions {
   baseUrl: string;
   /** Outbox folder: `pending/`, `rejected/`, `tmp/` are made inside it. */
   outboxDir: string;
-  /** Applies privacy masks and shrinks frames before they leave the agent (through PrivacyMasker). */
+  /** Applies privacy masks and shrinks frames before they leave the agent (prepareAiFrames). */
   image: Pick<ImageAdapter, 'toAiJpeg' | 'applyMasks'>;
   log?: Logger;
   /**
@@ -80,11 +77,8 @@ export class RemoteBackend implements IncidentBackend {
   private readonly outbox: DiskOutbox<RemoteAlertPayload, AlertReply>;
   private readonly log: Logger;
 
-  private readonly privacy: PrivacyMasker;
-
   private constructor(private readonly opts: RemoteBackendOptions) {
     this.log = (opts.log ?? silentLogger).child({ module: 'remote-backend' });
-    this.privacy = new PrivacyMasker(opts.image);
     this.outbox = new DiskOutbox<RemoteAlertPayload, AlertReply>({
       dir: opts.outboxDir,
       log: opts.log,
@@ -117,28 +111,27 @@ export class RemoteBackend implements IncidentBackend {
   }
 
   async analyze(req: AnalyzeRequest): Promise<AnalysisResult> {
-    const maxSide = this.opts.aiMaxSide ?? 768;
-    // `long` with its own frames: the worker screens the newest and confirms across all of them. Otherwise the short
-    // buffer alone; on a hit the worker's confirming stage looks at the same frames.
-    const long = req.bufferType === BufferType.Long && req.longFrames && req.longFrames.length > 0;
-    const source = long ? req.longFrames!.slice(-MAX_ANALYZE_FRAMES) : req.frames.slice(-MAX_ANALYZE_FRAMES);
-    // Masks go on before any byte leaves the agent; shrinking here also keeps uploads small.
-    const frames = await Promise.all(
-      source.map(async (f) => (await this.privacy.maskForAi(f, req.masks, { maxSide })).data),
+    // The frames local mode's AnalysisService would send (the last short ones to screen, six spread over the long
+    // buffer to confirm), masked and encoded once here: the worker passes these bytes to the model as they are.
+    const prepared = await prepareAiFrames(
+      this.opts.image,
+      { frames: req.frames, longFrames: req.longFrames, bufferType: req.bufferType, masks: req.masks },
+      this.opts.aiMaxSide ? { maxSide: this.opts.aiMaxSide } : {},
     );
     try {
       const reply = await this.opts.client.analyzeFrame(
         {
-          frames,
-          frame_count: frames.length,
-          buffer_type: long ? BufferType.Long : BufferType.Short,
+          frames: prepared.screen,
+          confirm_frames: prepared.confirm,
+          frame_count: prepared.frameCount,
+          buffer_type: BufferType.Short,
           language: req.language,
           camera_name: req.cameraName,
         },
         { signal: req.signal },
       );
       const { success: _success, job_id: _job, ...result } = reply;
-      return result;
+      return remapFrameIndexes(result, prepared.selection);
     } catch (err) {
       if (isApiError(err) && err.transient && this.opts.fallbackAnalyze) {
         this.log.warn(

@@ -24,6 +24,8 @@ export class AnalysisProcessor {
 
   async analyze(data: FrameAnalyzePayload, ctx: JobContext): Promise<FrameAnalyzeResult> {
     const frames = await this.deps.blobs.getMany(data.frameBlobKeys);
+    // The agent's prepared frames (chosen and encoded as local mode does) go to the model as they are.
+    const longFrames = data.confirmBlobKeys ? await this.deps.blobs.getMany(data.confirmBlobKeys) : undefined;
     const longVideo = await this.smallVideo(data);
     // With bufferType long the service screens the newest frames and confirms on the whole buffer.
     // On the job's last attempt a model that still cannot answer gives way to the offline analysis:
@@ -31,6 +33,7 @@ export class AnalysisProcessor {
     const attempts = jobOptionsFor(JobName.FrameAnalyze, data).attempts ?? 1;
     const result = await this.deps.analysis.analyze({
       frames,
+      ...(longFrames ? { longFrames, prepared: true, frameCount: data.frameCount } : {}),
       bufferType: data.bufferType,
       longVideo,
       language: data.language,

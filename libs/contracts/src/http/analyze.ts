@@ -14,6 +14,11 @@ export const AnalyzeBody = Type.Object({
   buffer_type: OptionalNullable(Type.Union([Type.Literal('short'), Type.Literal('long')])),
   language: OptionalNullable(AlertLanguageSchema),
   camera_name: OptionalNullable(Type.String({ maxLength: 200 })),
+  /**
+   * Vigint agents: the confirming stage's frames, chosen and AI-encoded by the agent as local mode would; `frames`
+   * are then the screening frames, and nothing goes into the client's server-side buffer. Earlier clients omit it.
+   */
+  confirm_frames: OptionalNullable(Type.Array(Base64, { maxItems: 64 })),
 });
 export type AnalyzeBody = Static<typeof AnalyzeBody>;
 

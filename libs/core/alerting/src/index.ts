@@ -1,4 +1,5 @@
 export * from './analysis/analysis.service';
+export * from './analysis/ai-frames';
 export * from './analysis/analysis-provider';
 export * from './analysis/ai-models';
 export * from './analysis/ai-prices';

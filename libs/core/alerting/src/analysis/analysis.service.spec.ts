@@ -20,7 +20,8 @@ import {
 } from '@vigint/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BudgetCheck, SpendGuard } from '../budget/spend-guard';
-import { AnalysisService, DEFAULT_MODELS, spreadIndexes } from './analysis.service';
+import { AnalysisService, DEFAULT_MODELS } from './analysis.service';
+import { spreadIndexes } from './ai-frames';
 import { MemoryQuotaGate } from './quota-gate';
 
 const models = DEFAULT_MODELS;

@@ -26,6 +26,7 @@ import { createConcurrencyLimit, type ConcurrencyLimit } from '../concurrency-li
 import { OfflineAnalyzer } from '../offline-analyzer';
 import type { SpendGuard } from '../budget/spend-guard';
 import { DEFAULT_GEMINI_MODEL_LONG, DEFAULT_GEMINI_MODEL_SHORT, type StageModels } from './ai-models';
+import { AI_FRAME_DEFAULTS, encodeAiFrame, selectAiFrames } from './ai-frames';
 import { AiPricer } from './ai-prices';
 import type { AnalysisProvider } from './analysis-provider';
 import { fallbackNote } from './fallback-notes';
@@ -71,6 +72,14 @@ export interface AnalyzeInput {
   frames: Buffer[];
   /** The long buffer (~10 s) for the confirming stage; defaults to `frames`. */
   longFrames?: Buffer[];
+  /**
+   * The frames were chosen and encoded by prepareAiFrames (distributed mode, on the agent): `frames` are the
+   * screening images and `longFrames` the confirming ones, masked and AI-sized, sent as they are (a frame that is
+   * not a JPEG within maxSide is still re-encoded).
+   */
+  prepared?: boolean;
+  /** How many frames the short buffer had, when `frames` are prepared ones. */
+  frameCount?: number;
   /** The long buffer as a small clip (used only under inlineVideoMaxBytes and without masks). */
   longVideo?: AnalysisMedia;
   bufferType?: BufferType | 'short' | 'long';
@@ -89,16 +98,6 @@ export interface AnalyzeInput {
    */
   lastAttempt?: boolean;
   signal?: AbortSignal;
-}
-
-/** `count` indexes spread evenly over 0..length-1, first and last included. */
-export function spreadIndexes(length: number, count: number): number[] {
-  if (length <= 0 || count <= 0) return [];
-  if (count >= length) return Array.from({ length }, (_, i) => i);
-  if (count === 1) return [length - 1];
-  const out = new Set<number>();
-  for (let k = 0; k < count; k++) out.add(Math.round((k * (length - 1)) / (count - 1)));
-  return [...out];
 }
 
 interface StageOutcome {
@@ -138,10 +137,10 @@ export class AnalysisService {
     this.quota = options.quota ?? new MemoryQuotaGate(this.now);
     this.pricer = options.pricer ?? new AiPricer(undefined, options.log);
     this.opts = {
-      screenFrames: options.screenFrames ?? 3,
-      confirmFrames: options.confirmFrames ?? 6,
-      maxSide: options.maxSide ?? 768,
-      jpegQuality: options.jpegQuality ?? 80,
+      screenFrames: options.screenFrames ?? AI_FRAME_DEFAULTS.screenFrames,
+      confirmFrames: options.confirmFrames ?? AI_FRAME_DEFAULTS.confirmFrames,
+      maxSide: options.maxSide ?? AI_FRAME_DEFAULTS.maxSide,
+      jpegQuality: options.jpegQuality ?? AI_FRAME_DEFAULTS.jpegQuality,
       inlineVideoMaxBytes: options.inlineVideoMaxBytes ?? 0,
     };
   }
@@ -224,8 +223,13 @@ export class AnalysisService {
   }
 
   private async twoStages(provider: AnalysisProvider, input: AnalyzeInput, calls: AiCall[]): Promise<AnalysisResult> {
-    const long = input.bufferType === BufferType.Long ? input.frames : (input.longFrames ?? input.frames);
-    const screenIdx = input.frames.map((_, i) => i).slice(-this.opts.screenFrames);
+    const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const prepared = input.prepared && input.longFrames?.length ? input.longFrames : undefined;
+    const selection = prepared
+      ? { screen: all(input.frames.length), long: prepared, confirm: all(prepared.length) }
+      : selectAiFrames(input, this.opts);
+    const long = selection.long;
+    const screenIdx = selection.screen;
     const screenRun = await this.stage(provider, AnalysisStage.Screen, input, input.frames, screenIdx, calls, (n) =>
       buildScreenPrompt({
         language: input.language,
@@ -236,7 +240,7 @@ export class AnalysisService {
     );
     if (!screenRun.ok) return this.screenFailed(input, calls, screenRun);
     const screen = screenRun.outcome;
-    const base = { frame_count: input.frames.length, offline: false, ai_calls: calls };
+    const base = { frame_count: input.frameCount ?? input.frames.length, offline: false, ai_calls: calls };
     if (!screen.verdict.incident) {
       this.log.debug({ camera: input.cameraName, model: screen.call.model }, 'screening: no incident');
       return {
@@ -247,7 +251,7 @@ export class AnalysisService {
       };
     }
 
-    const confirmIdx = spreadIndexes(long.length, this.opts.confirmFrames);
+    const confirmIdx = selection.confirm;
     const confirmRun = await this.stage(provider, AnalysisStage.Confirm, input, long, confirmIdx, calls, (n) =>
       buildConfirmPrompt({
         language: input.language,
@@ -382,6 +386,15 @@ export class AnalysisService {
     };
   }
 
+  /** The bytes the model gets for one frame: encoded once (here, or by prepareAiFrames on the agent). */
+  private async aiImage(frame: Buffer, input: AnalyzeInput, masks: readonly Polygon[]): Promise<Buffer> {
+    if (input.prepared && masks.length === 0) {
+      const info = await this.options.image.probe(frame);
+      if (info.format === 'jpeg' && Math.max(info.width, info.height) <= this.opts.maxSide) return frame;
+    }
+    return encodeAiFrame(this.options.image, frame, masks, this.opts);
+  }
+
   /** One stage: the stage's model, then the fallback model when the first one is the problem. */
   private async stage(
     provider: AnalysisProvider,
@@ -401,21 +414,10 @@ export class AnalysisService {
       input.longVideo !== undefined &&
       masks.length === 0 &&
       input.longVideo.data.length <= this.opts.inlineVideoMaxBytes;
-    // Downscaled and masked here, before anything leaves the process.
-    const images = useVideo
-      ? []
-      : await Promise.all(
-          indexes.map((i) =>
-            this.options.image.toAiJpeg(frames[i]!, {
-              maxSide: this.opts.maxSide,
-              quality: this.opts.jpegQuality,
-              masks,
-            }),
-          ),
-        );
-    const media: AnalysisMedia[] = images.map((img) => ({ mimeType: 'image/jpeg', data: img.data }));
-    const imageBytes =
-      images.reduce((n, img) => n + img.data.length, 0) + (useVideo ? input.longVideo!.data.length : 0);
+    // Downscaled and masked here, before anything leaves the process; prepared frames were, on the agent.
+    const images = useVideo ? [] : await Promise.all(indexes.map((i) => this.aiImage(frames[i]!, input, masks)));
+    const media: AnalysisMedia[] = images.map((data) => ({ mimeType: 'image/jpeg', data }));
+    const imageBytes = images.reduce((n, img) => n + img.length, 0) + (useVideo ? input.longVideo!.data.length : 0);
     const thinking: ThinkingEffort = stage === AnalysisStage.Screen ? 'none' : (this.options.confirmThinking ?? 'low');
 
     let last: { error: AppError; model: string } | undefined;

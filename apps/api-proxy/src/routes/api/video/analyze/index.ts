@@ -28,16 +28,22 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
       const t = tenantOf(req);
       let body: AnalyzeBody = {};
       const given: { data: Buffer; field: string }[] = [];
+      const confirm: { data: Buffer; field: string }[] = [];
       if (req.isMultipart()) {
         const mp = await readMultipart(req);
         await mp.cleanup();
         mp.files
           .filter((f) => f.field === 'frame' || f.field === 'frames')
           .forEach((f, i) => given.push({ data: f.data!, field: f.field === 'frame' ? 'frame' : `frames.${i}` }));
+        mp.files
+          .filter((f) => f.field === 'confirm_frames')
+          .forEach((f, i) => confirm.push({ data: f.data!, field: `confirm_frames.${i}` }));
+        const count = Number(mp.fields.frame_count);
         body = {
           buffer_type: (mp.fields.buffer_type as 'short' | 'long' | undefined) ?? null,
           language: (mp.fields.language as AnalyzeBody['language']) ?? null,
           camera_name: mp.fields.camera_name ?? null,
+          frame_count: Number.isInteger(count) && count >= 0 ? count : null,
         };
       } else {
         body = jsonBodyOf(req, AnalyzeBody);
@@ -45,6 +51,14 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
         (body.frames ?? []).forEach((f, i) =>
           given.push({ data: decodeBase64(f, `frames.${i}`), field: `frames.${i}` }),
         );
+        (body.confirm_frames ?? []).forEach((f, i) =>
+          confirm.push({ data: decodeBase64(f, `confirm_frames.${i}`), field: `confirm_frames.${i}` }),
+        );
+      }
+      if (confirm.length > 0 && given.length === 0) {
+        throw new AppError(ErrorCode.ValidationFailed, 'confirm_frames needs frames (the screening frames)', {
+          field: 'frames',
+        });
       }
       const bufferType = body.buffer_type ?? 'short';
       if (bufferType !== 'short' && bufferType !== 'long') {
@@ -52,8 +66,12 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
       }
 
       let frameBlobKeys: string[] = [];
+      let confirmBlobKeys: string[] = [];
       let videoArtifactId: string | undefined;
-      if (given.length > 0) {
+      if (confirm.length > 0) {
+        // A Vigint agent chose both stages' frames as local mode does: they stay out of the per-client buffer.
+        [frameBlobKeys, confirmBlobKeys] = await Promise.all([storeFrames(app, given), storeFrames(app, confirm)]);
+      } else if (given.length > 0) {
         frameBlobKeys = await storeFrames(app, given);
         // Frames sent to analyze also feed the buffer, so a later alert with use_server_buffer finds them.
         await app.svc.state.pushFrames(t.clientId, DEFAULT_SOURCE, frameBlobKeys);
@@ -83,6 +101,9 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
         apiKeyId: t.apiKeyId,
         bufferType,
         frameBlobKeys,
+        ...(confirmBlobKeys.length > 0
+          ? { confirmBlobKeys, ...(body.frame_count != null ? { frameCount: body.frame_count } : {}) }
+          : {}),
         ...(videoArtifactId ? { videoArtifactId } : {}),
         language: languageOf(t, body.language),
         ...(body.camera_name ? { cameraName: body.camera_name } : {}),
