@@ -36,7 +36,7 @@ Processing:
 Config file (YAML/JSON; every key in docs/agent-config.md):
   cameras: [{ id, name, rtsp_url | video_input, loop, rtsp_transport, enabled, analysis_enabled,
               alert_enabled, threshold (NONE..CRITICAL), language (en, fr), detect_fps, sample_interval,
-              cooldown, motion: { threshold, contour_area, lightning_threshold, improve_contrast,
+              scene_memory, cooldown, motion: { threshold, contour_area, lightning_threshold, improve_contrast,
               noise_factor, mask }, record: { pre_capture, post_capture, audio, max_clip } }]
   defaults: { the camera keys above, for every camera of the file }
   api_server_url, short_buffer_duration, long_buffer_duration, watchdog_seconds,

@@ -68,6 +68,7 @@ describe('agent configuration', () => {
       rtspTransport: 'udp',
       threshold: RiskLevel.Low,
       sampleInterval: 2,
+      sceneMemorySeconds: 30,
       cooldownSeconds: 60,
     });
   });

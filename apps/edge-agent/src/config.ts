@@ -36,6 +36,8 @@ export interface CameraConfig {
   detectFps: number;
   /** Seconds between frames sampled for the AI while there is motion. */
   sampleInterval: number;
+  /** Seconds a calm verdict's scene memory carries over to the next motion run (0: every run starts afresh). */
+  sceneMemorySeconds: number;
   cooldownSeconds: number;
   language: AlertLanguage;
 }
@@ -129,6 +131,7 @@ const cameraProps = {
   threshold: Type.Optional(RiskSetting),
   detect_fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 30 })),
   sample_interval: Type.Optional(Type.Number({ minimum: 0.2, maximum: 600 })),
+  scene_memory: Type.Optional(Type.Number({ minimum: 0, maximum: 600 })),
   cooldown: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400 })),
   language: Type.Optional(Type.Enum(AlertLanguage)),
 };
@@ -374,6 +377,7 @@ function buildCamera(
     threshold: risk(entry.threshold ?? d.threshold, where, DEFAULT_ALERT_THRESHOLD),
     detectFps: cli.detectFps ?? entry.detect_fps ?? d.detect_fps ?? 5,
     sampleInterval: entry.sample_interval ?? d.sample_interval ?? 2,
+    sceneMemorySeconds: entry.scene_memory ?? d.scene_memory ?? 30,
     cooldownSeconds: entry.cooldown ?? d.cooldown ?? 60,
     language: entry.language ?? d.language ?? AlertLanguage.En,
   };

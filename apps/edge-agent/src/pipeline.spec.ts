@@ -75,6 +75,7 @@ function setup(risk: RiskLevel, options: { clipFails?: boolean } = {}) {
     threshold: RiskLevel.Medium,
     detectFps: FPS,
     sampleInterval: 2,
+    sceneMemorySeconds: 30,
     cooldownSeconds: 60,
     language: AlertLanguage.En,
   };

@@ -63,6 +63,7 @@ export class CameraPipeline {
     this.events = new EventMaintainer(
       {
         sampleInterval: camera.sampleInterval,
+        sceneMemory: camera.sceneMemorySeconds,
         motionGap: opts.motionGapSeconds ?? 3,
         preCapture: camera.record.pre_capture,
         postCapture: camera.record.post_capture,

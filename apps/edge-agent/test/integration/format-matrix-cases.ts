@@ -145,6 +145,7 @@ export function camera(source: string, audio: boolean): CameraConfig {
     threshold: 'medium' as CameraConfig['threshold'],
     detectFps: 5,
     sampleInterval: 2,
+    sceneMemorySeconds: 30,
     cooldownSeconds: 30,
     language: 'en' as CameraConfig['language'],
   };

@@ -141,6 +141,52 @@ describe('EventMaintainer', () => {
     expect(last).toMatchObject({ t: 44, reason: 'run-start' });
   });
 
+  it('neighbouring motion runs of a calm scene keep its memory and backoff; a run after a long quiet starts over', () => {
+    // Real footage: people stop (the gate absorbs them), move on, the next one comes in 4 s after the last left.
+    const s = sim();
+    const burst = (x: number) => {
+      s.feed(6, (t) => person(x + 0.01 * Math.sin(t)));
+      s.feed(4, () => STILL);
+    };
+    for (let i = 0; i < 6; i++) burst(0.4);
+    const asks = s.of('analyze');
+    // Each run is still asked at once; the +2 s recheck of a fresh scene is not repeated in every run.
+    expect(asks.filter((a) => a.reason === 'run-start').map((a) => a.t)).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(asks.map((a) => a.t)).toEqual([0, 2, 10, 20, 30, 40, 50]);
+
+    // 40 s of quiet is beyond the 30 s scene memory: the next run is a fresh scene again (0 and +2 s).
+    s.feed(40, () => STILL);
+    const n = s.of('analyze').length;
+    s.feed(6, () => person(0.4));
+    expect(
+      s
+        .of('analyze')
+        .slice(n)
+        .map((a) => [a.t, a.reason]),
+    ).toEqual([
+      [100, 'run-start'],
+      [102, 'recheck'],
+    ]);
+  });
+
+  it('a new run after a calm one is asked at once and alerts when the AI says so (no delay from the memory)', () => {
+    const s = sim({}, (t) => (t >= 20 ? 'alert' : 'calm'));
+    s.feed(15, pacing);
+    s.feed(5, () => STILL);
+    s.feed(3, () => person(0.3)); // same place the calm pair walked
+    expect(s.of('analyze').at(-1)).toMatchObject({ t: 20, reason: 'run-start' });
+    expect(s.of('opened')).toEqual([expect.objectContaining({ start: 20, at: 20 })]);
+  });
+
+  it('sceneMemory 0 starts every run afresh, as before', () => {
+    const s = sim({ sceneMemory: 0 });
+    for (let i = 0; i < 3; i++) {
+      s.feed(6, () => person(0.4));
+      s.feed(4, () => STILL);
+    }
+    expect(s.of('analyze').map((a) => a.t)).toEqual([0, 2, 10, 12, 20, 22]);
+  });
+
   it('retries after sampleInterval when an analysis fails', () => {
     const s = sim({}, (t) => (t < 1 ? 'error' : 'calm'));
     s.feed(3, () => person(0.4));

@@ -22,6 +22,13 @@ export interface EventSettings {
   recheckCap?: number;
   /** Longest wait before asking about something new in an ongoing scene. Default 15 s. */
   noveltyCap?: number;
+  /**
+   * A motion run that starts this soon after the previous one ended, when the AI had called that scene calm,
+   * continues its scene memory and backoff instead of starting over (still asked at once). Real footage breaks
+   * ordinary activity into many short runs: people stop, are absorbed by the gate, move on. 0 turns it off.
+   * Default 30 s.
+   */
+  sceneMemory?: number;
   scene?: SceneMemoryOptions;
 }
 
@@ -79,8 +86,10 @@ export class EventMaintainer {
   private runStart: number | undefined;
   private lastMotion = -Infinity;
   private lastAsk = -Infinity;
-  /** Calm verdicts in this motion run: each doubles the wait before asking again. */
+  /** Calm verdicts in this scene (this motion run, or neighbouring ones): each doubles the wait before asking again. */
   private calm = 0;
+  /** The AI has called the current scene calm and no incident opened since: a neighbouring run continues it. */
+  private sceneCalm = false;
   private failed = false;
   private nextCadenceSlot = -Infinity;
   private cooldownUntil = -Infinity;
@@ -145,9 +154,11 @@ export class EventMaintainer {
       if (p.runStart === this.runStart) {
         this.calm++;
         this.scene.calm();
+        this.sceneCalm = true;
       }
       return [];
     }
+    this.sceneCalm = false;
     if (this.incident || t < this.cooldownUntil) return [];
     const start = p.runStart;
     this.incident = {
@@ -167,6 +178,7 @@ export class EventMaintainer {
   sourceLost(): EventAction[] {
     const t = this.clock.now();
     this.runStart = undefined;
+    this.sceneCalm = false;
     this.scene.reset();
     const inc = this.incident;
     if (!inc) return [];
@@ -175,9 +187,13 @@ export class EventMaintainer {
   }
 
   private startRun(t: number): void {
+    const continues =
+      this.runStart !== undefined && this.sceneCalm && t - this.lastMotion <= (this.settings.sceneMemory ?? 30);
     this.runStart = t;
-    this.calm = 0;
     this.failed = false;
+    if (continues) return;
+    this.calm = 0;
+    this.sceneCalm = false;
     this.scene.reset();
   }
 
