@@ -106,7 +106,9 @@ export async function storeFrames(app: FastifyInstance, frames: { data: Buffer; 
       await app.svc.images.probe(f.data);
     } catch (err) {
       if (err instanceof AppError && err.code !== ErrorCode.InvalidImage) throw err;
-      throw new AppError(ErrorCode.InvalidImage, `${f.field} is not an image`, { field: f.field });
+      // The adapter's reason (format not accepted, too many pixels, corrupt) stays in the answer.
+      const reason = err instanceof AppError ? err.message : 'not an image';
+      throw new AppError(ErrorCode.InvalidImage, `${f.field} is not an image: ${reason}`, { field: f.field });
     }
   }
   return app.svc.blobs.putMany(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signVideoLink } from '@vigint/alerting';
 import { ErrorCode } from '@vigint/contracts';
-import { makeBombPng } from '@vigint/testing';
+import { makeBombPng, makeTestJpeg } from '@vigint/testing';
 import { safeEqual } from '../../src/plugins/app/auth';
 import { ADMIN, SECRET, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg, mp4 } from './media.fixtures';
@@ -328,6 +328,29 @@ describe('hostile media: a clear 4xx in bounded time', () => {
       expect(r.statusCode, url).toBe(422);
       expect(r.json().code).toBe(ErrorCode.InvalidImage);
     }
+  });
+
+  it('an SVG, GIF, TIFF or HEIF frame → 422 INVALID_IMAGE naming the field (JPEG, PNG, WebP only)', async () => {
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>',
+    );
+    const others = await Promise.all(
+      (['gif', 'tiff', 'heif'] as const).map((format) => makeTestJpeg({ width: 16, height: 16, format })),
+    );
+    for (const img of [svg, ...others]) {
+      const r = await inject('POST', '/api/video/buffer/batch', A.key, {
+        frames: [{ frame_data: b64(await makeTestJpeg({ width: 16, height: 16 })) }, { frame_data: b64(img) }],
+      });
+      expect(r.statusCode).toBe(422);
+      expect(r.json()).toMatchObject({
+        code: ErrorCode.InvalidImage,
+        error: expect.stringMatching(/JPEG, PNG or WebP only/),
+      });
+      expect(r.json().error).toMatch(/frames\.1/);
+    }
+    const webp = await makeTestJpeg({ width: 16, height: 16, format: 'webp' });
+    const ok = await inject('POST', '/api/video/buffer', A.key, { frame_data: b64(webp) });
+    expect(ok.statusCode).toBeLessThan(300);
   });
 });
 

@@ -99,6 +99,14 @@ describe('public and operational routes', () => {
     }
     const ui = await h.app.inject({ method: 'GET', url: '/docs' });
     expect([200, 302]).toContain(ui.statusCode);
+    // The UI's files come from @fastify/static (≥ 10.1.3: the published traversal advisories fixed).
+    const asset = await h.app.inject({ method: 'GET', url: '/docs/static/index.css' });
+    expect(asset.statusCode).toBe(200);
+    for (const probe of ['/docs/static/%2e%2e/package.json', '/docs/static/..%2f..%2fpackage.json']) {
+      const r = await h.app.inject({ method: 'GET', url: probe });
+      expect(r.statusCode, probe).toBeGreaterThanOrEqual(400);
+      expect(r.body, probe).not.toMatch(/"name":\s*"@fastify/);
+    }
   });
 
   it('unknown routes are JSON 404; rtsp and billing are 501', async () => {

@@ -35,6 +35,39 @@ describe('ImageAdapter.probe', () => {
     await expect(image.probe(buf)).rejects.toMatchObject({ code: ErrorCode.InvalidImage });
   });
 
+  it('accepts WebP and refuses SVG, TIFF, GIF and HEIF before decoding them', async () => {
+    expect(await image.probe(await makeTestJpeg({ width: 30, height: 20, format: 'webp' }))).toEqual({
+      width: 30,
+      height: 20,
+      format: 'webp',
+    });
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><image href="file:///etc/passwd"/></svg>',
+    );
+    await expect(image.probe(svg)).rejects.toMatchObject({
+      code: ErrorCode.InvalidImage,
+      message: 'image format svg is not accepted (JPEG, PNG or WebP only)',
+    });
+    for (const format of ['gif', 'tiff', 'heif'] as const) {
+      const buf = await makeTestJpeg({ width: 30, height: 20, format });
+      for (const op of [() => image.probe(buf), () => image.toAiJpeg(buf), () => image.thumbnail(buf)]) {
+        await expect(op(), format).rejects.toMatchObject({
+          code: ErrorCode.InvalidImage,
+          message: expect.stringMatching(/JPEG, PNG or WebP only/),
+        });
+      }
+    }
+    // Our own SVG mask overlays still draw (the SVG loader stays open for them, not for callers).
+    const masked = await image.applyMasks(await makeTestJpeg({ width: 40, height: 40 }), [
+      [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+      ],
+    ]);
+    expect((await image.probe(masked)).format).toBe('jpeg');
+  });
+
   it('rejects a decompression bomb (huge declared size, tiny file) before decoding it', async () => {
     const bomb = makeBombPng(100_000, 100_000);
     expect(bomb.length).toBeLessThan(100);

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { AppError, ErrorCode, type Polygon } from '@vigint/contracts';
 import { masksToSvg } from './mask-svg';
 import { dHashFromGray9x8 } from './perceptual-hash';
@@ -9,6 +9,22 @@ import { dHashFromGray9x8 } from './perceptual-hash';
 sharp.cache(false);
 sharp.concurrency(Math.max(1, Math.floor(availableParallelism() / 2)));
 
+/** The only formats a caller's image may be: cameras send JPEG, some PNG or WebP. */
+export const ACCEPTED_IMAGE_FORMATS: readonly string[] = ['jpeg', 'png', 'webp'];
+
+// Defence in depth under the format check in probe(): libvips' advisories sit in its loaders (GIF, TIFF,
+// HEIF, SVG, PDF, ...), so every loader is blocked for this process except the three in-memory ones we
+// accept, and the SVG buffer loader our own mask overlays need (a caller's SVG is refused by probe()).
+sharp.block({ operation: ['VipsForeignLoad'] });
+sharp.unblock({
+  operation: [
+    'VipsForeignLoadJpegBuffer',
+    'VipsForeignLoadPngBuffer',
+    'VipsForeignLoadWebpBuffer',
+    'VipsForeignLoadSvgBuffer',
+  ],
+});
+
 export interface ImageAdapterOptions {
   /** Largest width x height accepted before decoding (decompression bombs). Default 40 MP. */
   limitInputPixels?: number;
@@ -17,7 +33,7 @@ export interface ImageAdapterOptions {
 export interface ImageInfo {
   width: number;
   height: number;
-  /** sharp's format name: jpeg, png, webp, gif, tiff, heif, ... */
+  /** sharp's format name: one of ACCEPTED_IMAGE_FORMATS. */
   format: string;
 }
 
@@ -51,10 +67,13 @@ export class ImageAdapter {
     this.limitInputPixels = options.limitInputPixels ?? 40_000_000;
   }
 
-  /** Reads only the header. INVALID_IMAGE for anything that is not an image, or one over the pixel limit. */
+  /**
+   * Reads only the header. INVALID_IMAGE for anything that is not a JPEG, PNG or WebP (SVG, TIFF, GIF,
+   * HEIF... are refused before any pixel is decoded), or one over the pixel limit.
+   */
   async probe(buf: Buffer): Promise<ImageInfo> {
     if (!Buffer.isBuffer(buf) || buf.length === 0) throw new AppError(ErrorCode.InvalidImage, 'image is empty');
-    let meta: sharp.Metadata;
+    let meta: Metadata;
     try {
       meta = await sharp(buf, { limitInputPixels: this.limitInputPixels, failOn: 'error' }).metadata();
     } catch (err) {
@@ -62,6 +81,11 @@ export class ImageAdapter {
     }
     const { width, height, format } = meta;
     if (!width || !height || !format) throw new AppError(ErrorCode.InvalidImage, 'not an image: no size or format');
+    if (!ACCEPTED_IMAGE_FORMATS.includes(format)) {
+      throw new AppError(ErrorCode.InvalidImage, `image format ${format} is not accepted (JPEG, PNG or WebP only)`, {
+        details: { format, accepted: ACCEPTED_IMAGE_FORMATS },
+      });
+    }
     this.checkPixels(width, height);
     // EXIF orientation 5-8 means the picture is shown rotated by 90°: report what a viewer sees.
     const rotated = (meta.orientation ?? 1) >= 5;
@@ -201,6 +225,10 @@ function toInvalidImage(err: unknown, limitInputPixels: number): AppError {
       cause: err,
       details: { limitInputPixels },
     });
+  }
+  // A blocked loader (GIF, TIFF, HEIF... see the top of this file) reads as 'unsupported image format'.
+  if (/unsupported image format/i.test(message)) {
+    return new AppError(ErrorCode.InvalidImage, 'not an accepted image (JPEG, PNG or WebP only)', { cause: err });
   }
   return new AppError(ErrorCode.InvalidImage, `not a valid image: ${message.split('\n')[0]}`, { cause: err });
 }
