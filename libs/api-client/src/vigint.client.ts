@@ -72,7 +72,10 @@ export type AnalyzeInput = Omit<AnalyzeBody, 'frame' | 'frames' | 'confirm_frame
   frames?: BinaryInput[] | null;
   confirm_frames?: BinaryInput[] | null;
 };
-export type AlertInput = Omit<AlertBody, 'video_data'> & { video_data?: BinaryInput | null };
+export type AlertInput = Omit<AlertBody, 'video_data' | 'snapshot'> & {
+  video_data?: BinaryInput | null;
+  snapshot?: BinaryInput | null;
+};
 export type CompressInput = WithBinary<CompressBody, 'video_data', BinaryInput>;
 export type CreateInput = WithBinary<CreateBody, 'frames', BinaryInput[]>;
 
@@ -202,11 +205,12 @@ export class VigintClient {
   sendSecurityAlert(input: AlertInput, call: AlertCallOptions = {}): Promise<AlertReply> {
     const { idempotencyKey: given, ...rest } = call;
     const idempotencyKey = wireIdempotencyKey(given ?? randomUUID());
-    const { video_data, ...fields } = input;
+    const { video_data, snapshot, ...fields } = input;
     const withKey = { ...fields, idempotency_key: idempotencyKey };
     const parts: FilePart[] = video_data
       ? [{ name: 'video_data', data: video_data, type: MP4, filename: input.video_filename ?? 'incident.mp4' }]
       : [];
+    if (snapshot) parts.push({ name: 'snapshot', data: snapshot, type: JPEG, filename: 'snapshot.jpg' });
     const headers = { ...rest.headers, [IDEMPOTENCY_HEADER]: idempotencyKey };
     return this.send(HTTP_ROUTES.alert, withKey, parts, { ...rest, headers });
   }

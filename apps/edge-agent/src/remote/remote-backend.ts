@@ -36,7 +36,9 @@ export class AlertNotDeliveredError extends Error {
 }
 
 export interface RemoteAlertPayload {
-  alert: Omit<AlertInput, 'video_data'>;
+  alert: Omit<AlertInput, 'video_data' | 'snapshot'>;
+  /** The event's masked snapshot, base64 (kept in the outbox entry with the alert). */
+  snapshot?: string;
 }
 
 export interface RemoteBackendOptions {
@@ -158,11 +160,12 @@ export class RemoteBackend implements IncidentBackend {
       detailed_analysis: a.detailed_analysis ?? null,
       ...(incident.clipError ? { clip_error: incident.clipError } : {}),
       language: incident.language,
+      occurred_at: incident.startedAt.toISOString(),
     };
     const outcome = await this.outbox.submit({
       idempotencyKey: incident.idempotencyKey,
       kind: 'incident',
-      payload: { alert },
+      payload: { alert, ...(incident.snapshot ? { snapshot: incident.snapshot.toString('base64') } : {}) },
       file: clipFile,
     });
     return this.toDelivery(outcome);
@@ -234,7 +237,11 @@ export class RemoteBackend implements IncidentBackend {
   private async sendEntry(entry: OutboxEntry<RemoteAlertPayload>, signal: AbortSignal): Promise<AlertReply> {
     const video = entry.file ? await fileBlob(entry.file, 'video/mp4') : undefined;
     const reply = await this.opts.client.sendSecurityAlert(
-      { ...entry.payload.alert, video_data: video },
+      {
+        ...entry.payload.alert,
+        video_data: video,
+        ...(entry.payload.snapshot ? { snapshot: Buffer.from(entry.payload.snapshot, 'base64') } : {}),
+      },
       { idempotencyKey: entry.idempotencyKey, retries: this.opts.sendRetries ?? 1, signal },
     );
     // 207 `queued`: the gateway's job keeps retrying the mail itself, so the entry is done here.

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,12 +9,12 @@ import { AlertLanguage, BufferType, type Polygon } from '@vigint/contracts';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
 import { silentLogger } from '@vigint/logger';
-import type { RecordedGeminiRequest } from '@vigint/testing';
-import type { AnalyzeRequest } from '../../src/backend';
+import type { ReceivedMail, RecordedGeminiRequest } from '@vigint/testing';
+import type { AnalyzeRequest, Incident } from '../../src/backend';
 import { loadAgentConfig } from '../../src/config';
 import { createLocalBackend } from '../../src/local-backend';
 import { createRemoteBackend } from '../../src/remote/remote-backend';
-import { REPO, useDistributedStack } from './distributed-stack';
+import { REPO, stackHelpers, useDistributedStack } from './distributed-stack';
 
 /*
  * "Two modes, one code path", checked on the same footage: what the model is sent in local mode (LocalBackend →
@@ -23,11 +23,47 @@ import { REPO, useDistributedStack } from './distributed-stack';
  */
 
 const t = useDistributedStack('mode-parity');
+const { waitForMails } = stackHelpers(() => t.stack);
 
 /** Each model call as the fake Gemini server saw it: the model and the sha256 of each image, in order. */
 const callsOf = (requests: RecordedGeminiRequest[]) =>
   requests.map((r) => ({ model: r.model, images: r.images.map((i) => sha256(i.data)) }));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+const image = new ImageAdapter();
+
+/** Local mode as main.ts builds it, the fake Gemini as its AI and the stack's SMTP server as its mail. */
+function localBackend() {
+  const { gemini, smtp } = t.stack;
+  const config = loadAgentConfig(
+    {
+      videoInput: join(REPO, 'samples/intruder.mp4'),
+      loop: false,
+      configFiles: [],
+      outbox: t.work,
+      fast: true,
+      help: false,
+    },
+    {
+      GOOGLE_API_KEY: 'fake-key',
+      GEMINI_BASE_URL: gemini.baseUrl,
+      EMAIL_SMTP_SERVER: smtp.host,
+      EMAIL_SMTP_PORT: String(smtp.port),
+      EMAIL_FROM: 'Vigint <alerts@vigint.test>',
+      EMAIL_TO: 'owner@acme.test',
+    },
+  );
+  return createLocalBackend(config, { image, ffmpeg: new FfmpegAdapter(silentLogger), log: silentLogger });
+}
+
+function remoteBackend(outbox: string) {
+  return createRemoteBackend({
+    apiServerUrl: t.stack.gatewayUrl,
+    apiKey: t.stack.apiKey,
+    outboxDir: join(t.work, outbox),
+    image,
+  });
+}
 
 describe('local and distributed mode send the model the same frames', () => {
   let frames: Buffer[];
@@ -63,33 +99,16 @@ describe('local and distributed mode send the model the same frames', () => {
       language: AlertLanguage.En,
       masks: [mask],
     };
-    const image = new ImageAdapter();
     const { gemini } = t.stack;
 
     gemini.reset();
-    const config = loadAgentConfig(
-      {
-        videoInput: join(REPO, 'samples/intruder.mp4'),
-        loop: false,
-        configFiles: [],
-        outbox: t.work,
-        fast: true,
-        help: false,
-      },
-      { GOOGLE_API_KEY: 'fake-key', GEMINI_BASE_URL: gemini.baseUrl },
-    );
-    const local = createLocalBackend(config, { image, ffmpeg: new FfmpegAdapter(silentLogger), log: silentLogger });
+    const local = localBackend();
     const localResult = await local.analyze(req);
     const localCalls = callsOf(gemini.requests);
     await local.close();
 
     gemini.reset();
-    const remote = await createRemoteBackend({
-      apiServerUrl: t.stack.gatewayUrl,
-      apiKey: t.stack.apiKey,
-      outboxDir: join(t.work, 'parity-outbox'),
-      image,
-    });
+    const remote = await remoteBackend('parity-outbox');
     const remoteResult = await remote.analyze(req);
     const remoteCalls = callsOf(gemini.requests);
     await remote.close();
@@ -106,3 +125,84 @@ describe('local and distributed mode send the model the same frames', () => {
     expect(remoteResult.risk_level).toBe(localResult.risk_level);
   }, 120_000);
 });
+
+describe('local and distributed mode send the same e-mail for the same incident', () => {
+  it('same subject and text (but for the private link), clip and thumbnail attached in both', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigint-parity-mail-'));
+    try {
+      const snapshot = await frameOf(dir);
+      const local = localBackend();
+      const analysis = await local.analyze({
+        cameraId: 'parity-mail',
+        cameraName: 'Parity door',
+        frames: [snapshot],
+        bufferType: BufferType.Short,
+        language: AlertLanguage.En,
+        masks: [],
+      });
+      const startedAt = new Date(Date.now() - 20_000);
+      const incident: Incident = {
+        idempotencyKey: `parity-mail-${startedAt.getTime()}`,
+        cameraId: 'parity-mail',
+        cameraName: 'Parity door',
+        startedAt,
+        endedAt: new Date(startedAt.getTime() + 12_000),
+        detectedAt: new Date(startedAt.getTime() + 2_000),
+        riskLevel: analysis.risk_level,
+        analysis,
+        snapshot,
+        masks: [],
+        language: AlertLanguage.En,
+      };
+      const clip = async (name: string) => {
+        const f = join(dir, name);
+        await copyFile(join(REPO, 'samples/intruder.mp4'), f);
+        return f;
+      };
+      const before = t.stack.smtp.messages.length;
+      const remote = await remoteBackend('parity-mail-outbox');
+      expect((await local.deliver(incident, await clip('local.mp4'))).status).toBe('sent');
+      expect((await remote.deliver(incident, await clip('remote.mp4'))).status).toBe('sent');
+      // The same scene on the same camera a minute later: the snapshot's perceptual hash suppresses it in both.
+      const again = { ...incident, idempotencyKey: `parity-mail-${startedAt.getTime() + 60_000}` };
+      expect((await local.deliver(again, await clip('local2.mp4'))).status).toBe('suppressed');
+      expect((await remote.deliver(again, await clip('remote2.mp4'))).status).toBe('suppressed');
+      await local.close();
+      await remote.close();
+
+      const mails = (await waitForMails('Parity door', 2, 60_000)).slice(before);
+      const [localMail, remoteMail] = mails as [ReceivedMail, ReceivedMail];
+      expect(remoteMail.parsed.subject).toBe(localMail.parsed.subject);
+      expect(comparable(remoteMail)).toEqual(comparable(localMail));
+      for (const m of [localMail, remoteMail]) {
+        const kinds = m.parsed.attachments.map((a) => a.contentType);
+        expect(kinds, m.parsed.subject).toContain('video/mp4');
+        expect(kinds, m.parsed.subject).toContain('image/jpeg');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/**
+ * The text part without what differs by design: the private link (only a gateway can serve the clip's page) and
+ * the greeting (local mode has no client account, so no name).
+ */
+function comparable(m: ReceivedMail): string[] {
+  return (m.parsed.text ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/https?:\/\/|private link/.test(l))
+    .map((l) => l.replace(/^Hello [^,]+,$/, 'Hello,'))
+    .map((l) => l.replace(/<[^>]+@[^>]+>/g, '<id>'));
+}
+
+/** One full-size frame of the intruder sample, as the pipeline's snapshot would be. */
+async function frameOf(dir: string): Promise<Buffer> {
+  const out = join(dir, 'snapshot.jpg');
+  await promisify(execFile)('ffmpeg', [
+    ...['-v', 'error', '-ss', '3', '-i', join(REPO, 'samples/intruder.mp4'), '-frames:v', '1', '-q:v', '3', out],
+  ]);
+  return readFile(out);
+}

@@ -17,6 +17,13 @@ export const AlertBody = Type.Object({
   clip_error: OptionalNullable(Type.String({ maxLength: 1000 })),
   use_server_buffer: OptionalNullable(Type.Boolean()),
   video_data: OptionalNullable(Base64),
+  /**
+   * Vigint agents: the event's masked snapshot (JPEG), as local mode uses it: the e-mail's thumbnail and the
+   * duplicate-scene check. Earlier clients omit it (their server-side buffer gives the frames).
+   */
+  snapshot: OptionalNullable(Base64),
+  /** Vigint agents: when the event started (ISO 8601), the e-mail's time as in local mode; default: now. */
+  occurred_at: OptionalNullable(Type.String({ format: 'date-time', maxLength: 40 })),
   video_filename: OptionalNullable(DisplayFilename),
   frame_count: OptionalNullable(Type.Integer({ minimum: 0 })),
   detailed_analysis: OptionalNullable(Type.String({ maxLength: 20_000 })),

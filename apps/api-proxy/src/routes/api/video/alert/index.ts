@@ -19,12 +19,26 @@ import { tenantOf } from '../../../../plugins/app/auth';
 import { runJob, sendAccepted } from '../../../../services/job-runner';
 import { jsonBody, jsonBodyOf } from '../../../../services/json-or-multipart';
 import { decodeBase64, displayFilename } from '../../../../services/media-intake';
-import { storeVideo } from '../../../../services/media-store';
+import { storeFrames, storeVideo } from '../../../../services/media-store';
 import { readMultipart } from '../../../../services/multipart-body';
 import { languageOf } from '../../../../services/replies';
 import { publicBase, videoLink } from '../../../../services/video-links';
 
 const INCIDENT_TYPES = new Set<string>(Object.values(IncidentType));
+
+/** The agent's event start when it is a plausible past time (an outbox may replay it days later), else now. */
+function eventTime(given: string | null | undefined): string {
+  const now = Date.now();
+  const at = given ? Date.parse(given) : NaN;
+  if (!Number.isFinite(at) || at > now + 5 * 60_000 || at < now - 7 * 86_400_000) {
+    if (given)
+      throw new AppError(ErrorCode.ValidationFailed, 'occurred_at must be a past date-time within 7 days', {
+        field: 'occurred_at',
+      });
+    return new Date(now).toISOString();
+  }
+  return new Date(at).toISOString();
+}
 
 /**
  * `POST /api/video/alert`: e-mail to the client's address with the clip (`video_data`, else the last upload,
@@ -45,6 +59,7 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
       const t = tenantOf(req);
       let b: AlertBody;
       let videoArtifactId: string | undefined;
+      let snapshot: Buffer | undefined;
       if (req.isMultipart()) {
         const mp = await readMultipart(req, ['video', 'video_data']);
         try {
@@ -59,7 +74,9 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
             use_server_buffer: f.use_server_buffer === 'true' || f.use_server_buffer === '1',
             detailed_analysis: f.detailed_analysis ?? null,
             language: (f.language as AlertBody['language']) ?? null,
+            occurred_at: f.occurred_at ?? null,
           };
+          snapshot = mp.files.find((x) => x.field === 'snapshot')?.data;
           const file = mp.files.find((x) => x.field === 'video' || x.field === 'video_data');
           if (file?.open) {
             const filename = displayFilename(f.video_filename ?? file.filename, 'video_filename', 'incident.mp4');
@@ -71,6 +88,7 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
         }
       } else {
         b = jsonBodyOf(req, AlertBody);
+        if (b.snapshot) snapshot = decodeBase64(b.snapshot, 'snapshot');
         if (b.video_data) {
           const filename = displayFilename(b.video_filename, 'video_filename', 'incident.mp4');
           const stored = await storeVideo(app, t, decodeBase64(b.video_data, 'video_data'), {
@@ -100,7 +118,9 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
       const analysis = (b.analysis ?? '').trim() || 'Security incident detected';
 
       let frameBlobKeys: string[] = [];
-      if (b.use_server_buffer !== false) {
+      // The agent's snapshot is the alert's frame, as in local mode (thumbnail, duplicate-scene hash).
+      if (snapshot) frameBlobKeys = await storeFrames(app, [{ data: snapshot, field: 'snapshot' }]);
+      else if (b.use_server_buffer !== false) {
         const [upload, src] = await Promise.all([
           app.svc.state.getLastUpload(t.clientId),
           app.svc.state.getSource(t.clientId, DEFAULT_SOURCE),
@@ -116,7 +136,7 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
       const idem = req.headers['idempotency-key'];
       const alertKey =
         typeof idem === 'string' && /^[A-Za-z0-9_-]{8,100}$/.test(idem) ? `${t.clientId}-${idem}` : randomUUID();
-      const occurredAt = new Date().toISOString();
+      const occurredAt = eventTime(b.occurred_at);
       // The worker signs the e-mail's link with the same base and expiry: reply and e-mail carry one link.
       const link = videoArtifactId ? videoLink(app, req, videoArtifactId) : null;
       if (videoArtifactId) {
