@@ -10,12 +10,14 @@ import {
   FileAlertLedger,
   MemoryAlertLedger,
   selectAnalysisProvider,
+  selfHostedPrices,
   type CameraStore,
   type IncidentStore,
 } from '@vigint/alerting';
 import { ClipService } from '@vigint/clip';
 import type { FfmpegAdapter } from '@vigint/ffmpeg';
 import { GeminiAdapter } from '@vigint/gemini';
+import { OpenAiAdapter } from '@vigint/openai';
 import type { ImageAdapter } from '@vigint/image';
 import type { Logger } from '@vigint/logger';
 import { createMailer, type MailTransport } from '@vigint/mailer';
@@ -192,6 +194,7 @@ export function createLocalBackend(
   const { image, ffmpeg, log } = deps;
   const selected = selectAnalysisProvider(config.ai, {
     gemini: (c) => new GeminiAdapter({ apiKey: c.GOOGLE_API_KEY!, baseUrl: c.GEMINI_BASE_URL, log }),
+    openai: (c) => new OpenAiAdapter({ baseUrl: c.AI_BASE_URL!, apiKey: c.AI_API_KEY, log }),
   });
   const provider = selected.provider;
   const analysis = new AnalysisService({
@@ -199,7 +202,7 @@ export function createLocalBackend(
     image,
     models: selected.models,
     fallbackModel: selected.fallbackModel,
-    pricer: new AiPricer(buildPriceTable(config.ai.AI_PRICES_JSON), log),
+    pricer: new AiPricer(buildPriceTable(config.ai.AI_PRICES_JSON, selfHostedPrices(config.ai)), log),
     log,
   });
   const mailer = createMailer(

@@ -10,7 +10,7 @@ import { parseCli, USAGE } from './cli';
 import { loadAgentConfig, type AgentConfig } from './config';
 import { createLocalBackend } from './local-backend';
 import { CameraPipeline } from './pipeline';
-import { AnalysisService, DEFAULT_MODELS } from '@vigint/alerting';
+import { aiOfflineReason, AnalysisService, DEFAULT_MODELS } from '@vigint/alerting';
 import { ClipService, PrivacyMasker } from '@vigint/clip';
 import { formatSummary, StatusReporter, type CameraView } from './status-reporter';
 import { makeCameraTempDir, sweepStaleTempDirs } from './temp-dirs';
@@ -44,7 +44,7 @@ async function createBackend(
         ref.failover ? ref.failover.analyzeWithoutGateway(req, () => offlineAnalyze(req)) : offlineAnalyze(req),
     });
     // Failover needs the agent's own AI key and SMTP server: an .eml in a folder is no alert during an outage.
-    const missing = [!config.googleApiKey && 'no GOOGLE_API_KEY', !config.email.smtpServer && 'no EMAIL_SMTP_SERVER']
+    const missing = [aiOfflineReason(config.ai), !config.email.smtpServer && 'no EMAIL_SMTP_SERVER']
       .filter(Boolean)
       .join(', ');
     const probe = new VigintClient({ baseUrl: config.apiServerUrl, apiKey: config.apiKey, log });
@@ -92,8 +92,9 @@ export async function main(argv: string[]): Promise<number> {
     () => (backend instanceof FailoverBackend ? backend.status() : undefined),
   );
   out.print(`Vigint edge agent: ${config.cameras.length} camera(s), ${backend.describe()}`);
-  if (!config.apiServerUrl && !config.googleApiKey) {
-    out.print('No GOOGLE_API_KEY: using the offline motion-only analyzer (not an AI analysis).');
+  const aiOffline = aiOfflineReason(config.ai);
+  if (!config.apiServerUrl && aiOffline) {
+    out.print(`${aiOffline}: using the offline motion-only analyzer (not an AI analysis).`);
   }
 
   const clips = new ClipService(ffmpeg, log, image);

@@ -38,6 +38,18 @@ export const WorkerConfigSchema = Type.Object({
   GEMINI_MODEL_FALLBACK: Type.Optional(Type.String({ minLength: 1 })),
   /** Thinking of the confirming call: `low` (a small budget) or `none`. */
   GEMINI_CONFIRM_THINKING: Type.Union([Type.Literal('low'), Type.Literal('none')], { default: 'low' }),
+  /** `gemini` (default) or `openai`: any OpenAI-compatible Chat Completions server (OpenAI, Ollama, vLLM...). */
+  AI_PROVIDER: Type.Union([Type.Literal('gemini'), Type.Literal('openai')], { default: 'gemini' }),
+  /** OpenAI-compatible server up to /v1, e.g. http://127.0.0.1:11434/v1 (Ollama). */
+  AI_BASE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** Bearer key of that server; local servers usually need none. */
+  AI_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  AI_MODEL_SHORT: Type.Optional(Type.String({ minLength: 1 })),
+  AI_MODEL_LONG: Type.Optional(Type.String({ minLength: 1 })),
+  AI_MODEL_FALLBACK: Type.Optional(Type.String({ minLength: 1 })),
+  /** Timeout of one OpenAI-compatible call (local models on a CPU are slow). */
+  AI_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  AI_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
   /** Check each configured model with models.get at start (a retired model stops the worker). */
   AI_CHECK_MODELS: Type.Boolean({ default: true }),
   /** Per-model prices overriding the built-in table: `{"model": {"input": USD/1M, "output": USD/1M}}`. */

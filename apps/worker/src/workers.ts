@@ -5,6 +5,7 @@ import {
   buildPriceTable,
   DeliveryPolicy,
   selectAnalysisProvider,
+  selfHostedPrices,
 } from '@vigint/alerting';
 import { ClipService, emailBudgetBytes } from '@vigint/clip';
 import { JobName, QueueName } from '@vigint/contracts';
@@ -12,6 +13,7 @@ import { createDb, type Db } from '@vigint/db';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { GeminiAdapter } from '@vigint/gemini';
 import { ImageAdapter } from '@vigint/image';
+import { OpenAiAdapter } from '@vigint/openai';
 import type { Logger } from '@vigint/logger';
 import { createMailer, type MailTransport } from '@vigint/mailer';
 import {
@@ -76,6 +78,14 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
         maxAttempts: c.GEMINI_MAX_ATTEMPTS,
         log,
       }),
+    openai: (c) =>
+      new OpenAiAdapter({
+        baseUrl: c.AI_BASE_URL!,
+        apiKey: c.AI_API_KEY,
+        timeoutMs: config.AI_TIMEOUT_MS,
+        maxAttempts: config.AI_MAX_ATTEMPTS,
+        log,
+      }),
   });
   const provider = ai.provider;
   if (!provider) log.warn({ reason: ai.offlineReason }, 'no AI provider: the offline analyzer answers analysis jobs');
@@ -84,10 +94,11 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     image,
     models: ai.models,
     fallbackModel: ai.fallbackModel,
-    pricer: new AiPricer(buildPriceTable(config.AI_PRICES_JSON), log),
+    pricer: new AiPricer(buildPriceTable(config.AI_PRICES_JSON, selfHostedPrices(config)), log),
     confirmThinking: config.GEMINI_CONFIRM_THINKING,
     log,
-    inlineVideoMaxBytes: config.GEMINI_INLINE_VIDEO_MAX_BYTES,
+    // Inline video is a Gemini feature; Chat Completions take frames only.
+    inlineVideoMaxBytes: config.AI_PROVIDER === 'gemini' ? config.GEMINI_INLINE_VIDEO_MAX_BYTES : 0,
   });
   // A retired or unknown model is a start-up error naming the variable, not a stream of failed jobs.
   if (config.AI_CHECK_MODELS) await analysis.checkModels(ai.sources);
@@ -133,7 +144,7 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
       analysis,
       db,
       store,
-      inlineVideoMaxBytes: config.GEMINI_INLINE_VIDEO_MAX_BYTES,
+      inlineVideoMaxBytes: config.AI_PROVIDER === 'gemini' ? config.GEMINI_INLINE_VIDEO_MAX_BYTES : 0,
     }).handlers(),
     ...new MediaProcessor({ blobs, store, db, clip, retentionHours: config.RETENTION_HOURS }).handlers(),
     ...new AlertProcessor({ policy, blobs, store, db, fallbackTo: config.EMAIL_TO }).handlers(),

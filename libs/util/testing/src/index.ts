@@ -8,3 +8,4 @@ export * from './rtsp';
 export * from './fake-telegram';
 export * from './fake-ntfy';
 export * from './fake-webhook';
+export * from './fake-openai';

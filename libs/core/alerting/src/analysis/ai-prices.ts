@@ -25,13 +25,58 @@ export const DEFAULT_AI_PRICES: PriceTable = {
   'gemini-2.5-flash-lite': { input: 0.1, output: 0.4 },
   // Shut down 2026-12-01; kept so older usage rows still price.
   'gemini-2.5-flash': { input: 0.3, output: 2.5 },
+  // OpenAI standard tier (platform.openai.com/docs/pricing, 2025 rates): override with AI_PRICES_JSON when they move.
+  'gpt-5-mini': { input: 0.25, output: 2.0 },
+  'gpt-5-nano': { input: 0.05, output: 0.4 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+  'gpt-4o-mini': { input: 0.15, output: 0.6 },
   'offline-motion': { input: 0, output: 0 },
   offline: { input: 0, output: 0 },
 };
 
-/** DEFAULT_AI_PRICES overridden by AI_PRICES_JSON (`{"model": {"input": 0.1, "output": 0.4}}`). */
-export function buildPriceTable(json?: string): PriceTable {
-  if (!json) return DEFAULT_AI_PRICES;
+/**
+ * A server on this machine or the local network (Ollama, vLLM, llama.cpp, LM Studio): localhost, private
+ * IPv4 ranges, `*.local`, `host.docker.internal`, or a single-label host (a compose service name).
+ */
+export function isSelfHostedAiUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  if (host === 'localhost' || host === '::1' || host.endsWith('.local') || host === 'host.docker.internal') return true;
+  if (/^(127|10)\./.test(host) || /^192\.168\./.test(host) || /^172\.(1[6-9]|2\d|3[01])\./.test(host)) return true;
+  return !host.includes('.') && !host.includes(':');
+}
+
+export interface SelfHostedPricing {
+  AI_PROVIDER?: string;
+  AI_BASE_URL?: string;
+  AI_MODEL_SHORT?: string;
+  AI_MODEL_LONG?: string;
+  AI_MODEL_FALLBACK?: string;
+}
+
+/**
+ * A self-hosted model costs nothing per token: its configured models are priced 0 on purpose, so the
+ * unpriced-model warning does not fire for them (AI_PRICES_JSON can still price them, e.g. GPU hours).
+ */
+export function selfHostedPrices(config: SelfHostedPricing): PriceTable {
+  if (config.AI_PROVIDER !== 'openai' || !isSelfHostedAiUrl(config.AI_BASE_URL)) return {};
+  const models = [config.AI_MODEL_SHORT, config.AI_MODEL_LONG, config.AI_MODEL_FALLBACK].filter(
+    (m): m is string => !!m,
+  );
+  return Object.fromEntries(models.map((m) => [m, { input: 0, output: 0 }]));
+}
+
+/**
+ * DEFAULT_AI_PRICES, then `base` (e.g. selfHostedPrices), then AI_PRICES_JSON
+ * (`{"model": {"input": 0.1, "output": 0.4}}`), each overriding the one before.
+ */
+export function buildPriceTable(json?: string, base: PriceTable = {}): PriceTable {
+  if (!json) return { ...DEFAULT_AI_PRICES, ...base };
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -45,7 +90,7 @@ export function buildPriceTable(json?: string): PriceTable {
     if (typeof price?.input !== 'number' || typeof price?.output !== 'number' || price.input < 0 || price.output < 0)
       throw new Error(`AI_PRICES_JSON: "${model}" needs numeric "input" and "output" (USD per million tokens)`);
   }
-  return { ...DEFAULT_AI_PRICES, ...(parsed as PriceTable) };
+  return { ...DEFAULT_AI_PRICES, ...base, ...(parsed as PriceTable) };
 }
 
 function rateAt(price: ModelPrice, at: Date): { input: number; output: number } {

@@ -179,10 +179,13 @@ export class AnalysisService {
       } catch (err) {
         const d = aiErrorDetails(err);
         if (d.kind === AiFailureKind.Rejected) {
+          const hint =
+            provider.name === 'openai'
+              ? `Set ${variable} to a model the server lists at GET /models (Ollama: ollama pull <model> first).`
+              : `It may be retired (ai.google.dev/gemini-api/docs/deprecations): set ${variable} to a current model, ` +
+                `e.g. ${variable.includes('SHORT') ? DEFAULT_GEMINI_MODEL_SHORT : DEFAULT_GEMINI_MODEL_LONG}.`;
           throw new Error(
-            `${variable}=${model}: the ${provider.name} API does not serve this model (${(err as Error).message}). ` +
-              `It may be retired (ai.google.dev/gemini-api/docs/deprecations): set ${variable} to a current model, ` +
-              `e.g. ${variable.includes('SHORT') ? DEFAULT_GEMINI_MODEL_SHORT : DEFAULT_GEMINI_MODEL_LONG}.`,
+            `${variable}=${model}: the ${provider.name} API does not serve this model (${(err as Error).message}). ${hint}`,
           );
         }
         this.log.warn({ model, variable, err: (err as Error).message }, 'AI model could not be checked at start');

@@ -28,6 +28,16 @@ export interface ProviderSelection {
   offlineReason?: string;
 }
 
+/** Why these settings give no AI provider (the offline analysis answers), or undefined when one is configured. */
+export function aiOfflineReason(config: AiProviderConfig): string | undefined {
+  if (config.AI_PROVIDER === 'openai') {
+    if (!config.AI_BASE_URL) return 'AI_PROVIDER=openai without AI_BASE_URL';
+    if (!resolveModels(config).short) return 'AI_PROVIDER=openai without AI_MODEL_SHORT';
+    return undefined;
+  }
+  return config.GOOGLE_API_KEY ? undefined : 'GOOGLE_API_KEY unset';
+}
+
 /**
  * AI_PROVIDER=gemini (default) needs GOOGLE_API_KEY; AI_PROVIDER=openai needs AI_BASE_URL and a model
  * (AI_API_KEY is optional: local servers such as Ollama take none). Without them: offline analysis.
@@ -39,13 +49,8 @@ export function selectAnalysisProvider(
 ): ProviderSelection {
   const { sources, ...models } = resolveModels(config);
   const name: AiProviderName = config.AI_PROVIDER ?? 'gemini';
-  const offline = (offlineReason: string): ProviderSelection => ({ models, sources, offlineReason });
-  if (name === 'openai') {
-    if (!config.AI_BASE_URL) return offline('AI_PROVIDER=openai without AI_BASE_URL');
-    if (!models.short) return offline('AI_PROVIDER=openai without AI_MODEL_SHORT');
-  } else if (!config.GOOGLE_API_KEY) {
-    return offline('GOOGLE_API_KEY unset');
-  }
+  const offlineReason = aiOfflineReason(config);
+  if (offlineReason) return { models, sources, offlineReason };
   const factory = factories[name];
   if (!factory) throw new Error(`AI_PROVIDER=${name} is not available in this app`);
   const provider = factory(config);
