@@ -82,11 +82,15 @@ export interface CameraNotice {
   language?: AlertLanguage;
 }
 
-/** What is known of an incident when it opens (announce): no end, no clip yet. */
+/**
+ * What is known of an incident when it opens (announce, at confirm time): no end, no clip yet; the masked
+ * snapshot and the language for the first notice.
+ */
 export type OpeningIncident = Pick<
   Incident,
   'idempotencyKey' | 'cameraId' | 'cameraName' | 'startedAt' | 'detectedAt' | 'riskLevel' | 'analysis'
->;
+> &
+  Partial<Pick<Incident, 'snapshot' | 'language'>>;
 
 /** One camera's state for the heartbeat (GET /api/cameras in distributed mode, the file store in local mode). */
 export interface CameraStatus {
@@ -108,9 +112,10 @@ export interface IncidentBackend {
    */
   deliver(incident: Incident, clipFile: string | undefined): Promise<DeliveryResult>;
   /**
-   * Records the incident as open the moment the event opens (local: the file store; remote: POST /api/incidents
-   * under the same idempotency key as the alert). Never throws: a failed announce is logged, and the alert, when it
-   * goes out, records the incident anyway.
+   * Records the incident as open the moment the event opens, that is when the confirming model said yes (local:
+   * the file store; remote: POST /api/incidents under the same idempotency key as the alert), and sends the first
+   * notice with the snapshot (local: FirstNoticeService; remote: the gateway queues it). Never throws: a failed
+   * announce is logged, and the alert, when it goes out, records the incident anyway.
    */
   announce(incident: OpeningIncident): Promise<void>;
   /**

@@ -41,6 +41,8 @@ Config file (YAML/JSON; every key in docs/agent-config.md):
   defaults: { the camera keys above, for every camera of the file }
   api_server_url, short_buffer_duration, long_buffer_duration, watchdog_seconds,
   offline_alert_seconds, segment_seconds
+  notify: { ntfy: { server, topic, token }, webhook: { url, secret }, telegram: { botToken, chatId },
+            time_zone } (local mode: the first notice at confirm time, before the e-mail)
 
 Environment (overrides files): API_SERVER_URL (distributed mode), VIGINT_API_KEY / API_KEY / SECRET_KEY,
 GOOGLE_API_KEY (without it an offline analyzer runs), GEMINI_MODEL, GEMINI_BASE_URL, EMAIL_SMTP_SERVER,

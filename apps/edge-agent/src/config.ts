@@ -8,6 +8,7 @@ import {
   AlertLanguage,
   DEFAULT_ALERT_THRESHOLD,
   MotionSettings,
+  NoticeChannels,
   parseRiskLevel,
   RecordSettings,
   RiskLevel,
@@ -79,6 +80,8 @@ export interface AgentConfig {
   failoverAfterSeconds: number;
   /** Where the alert e-mail claims to come from, and the secret for signed video links (seed `secret_key`). */
   secretKey?: string;
+  /** Local mode: the first notice's channels (the file's `notify` key); absent: e-mail only. */
+  notify?: { channels: NoticeChannels; timeZone?: string; telegramApiBase?: string };
 }
 
 /** Environment variables read by the agent; they override the files. */
@@ -159,6 +162,19 @@ export const AgentFile = Type.Object(
     watchdog_seconds: Type.Optional(Type.Number({ minimum: 1, maximum: 600 })),
     offline_alert_seconds: Type.Optional(Type.Number({ minimum: 1, maximum: 86_400 })),
     segment_seconds: Type.Optional(Type.Number({ minimum: 1, maximum: 10 })),
+    /** Local mode's first-notice channels, as the console's settings store them (docs/agent-config.md). */
+    notify: Type.Optional(
+      Type.Composite(
+        [
+          NoticeChannels,
+          Type.Object({
+            time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+            telegram_api_base: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+          }),
+        ],
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: true },
 );
@@ -479,5 +495,20 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
     segmentSeconds: merged.segment_seconds ?? 2,
     outboxDrainSeconds: e.OUTBOX_DRAIN_SECONDS,
     failoverAfterSeconds: e.FAILOVER_AFTER_SECONDS,
+    ...(merged.notify ? { notify: noticeSettings(merged.notify) } : {}),
   };
+}
+
+function noticeSettings(n: NonNullable<AgentFile['notify']>): NonNullable<AgentConfig['notify']> {
+  const { time_zone, telegram_api_base, ...channels } = n;
+  if (time_zone) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: time_zone });
+    } catch {
+      throw new UserError(
+        `invalid config: notify.time_zone "${time_zone}" is not an IANA time zone (e.g. Europe/Paris)`,
+      );
+    }
+  }
+  return { channels, timeZone: time_zone, telegramApiBase: telegram_api_base };
 }

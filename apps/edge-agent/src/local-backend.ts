@@ -8,7 +8,9 @@ import {
   DeliveryPolicy,
   createLocalStores,
   FileAlertLedger,
+  FirstNoticeService,
   MemoryAlertLedger,
+  noticeSettingsFrom,
   selectAnalysisProvider,
   selfHostedPrices,
   type CameraStore,
@@ -21,6 +23,7 @@ import { OpenAiAdapter } from '@vigint/openai';
 import type { ImageAdapter } from '@vigint/image';
 import type { Logger } from '@vigint/logger';
 import { createMailer, type MailTransport } from '@vigint/mailer';
+import { MemoryNoticeLedger, NotifyAdapter } from '@vigint/notify';
 import type {
   AnalyzeRequest,
   CameraNotice,
@@ -47,6 +50,8 @@ export interface LocalBackendOptions {
   description: string;
   /** Incidents and cameras on record (JSON files beside the outbox). */
   stores: { incidents: IncidentStore; cameras: CameraStore };
+  /** The first notice through the channels of the config's `notify` key; absent: e-mail only. */
+  firstNotice?: FirstNoticeService;
   /** Env variables naming each stage's model, for the start-up model check. */
   modelSources?: { short: string; long: string };
   log: Logger;
@@ -137,9 +142,27 @@ export class LocalBackend implements IncidentBackend {
   }
 
   async announce(incident: OpeningIncident): Promise<void> {
-    await this.o.stores.incidents
-      .open(LOCAL_TENANT, incidentOpenOf(incident))
+    const open = incidentOpenOf(incident);
+    const record = await this.o.stores.incidents
+      .open(LOCAL_TENANT, open)
       .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not record the incident'));
+    if (!this.o.firstNotice) return;
+    // The first notice, at confirm time: the e-mail with the clip follows after the post-roll.
+    await this.o.firstNotice
+      .send({
+        clientId: LOCAL_TENANT,
+        cameraId: incident.cameraId,
+        incidentId: record ? record.id : incident.idempotencyKey,
+        idempotencyKey: incident.idempotencyKey,
+        cameraName: incident.cameraName,
+        riskLevel: incident.riskLevel,
+        incidentType: open.incidentType,
+        summary: open.summary,
+        occurredAt: incident.startedAt,
+        language: incident.language,
+        snapshot: incident.snapshot,
+      })
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'first notice failed'));
   }
 
   async update(incident: Incident): Promise<void> {
@@ -232,6 +255,21 @@ export function createLocalBackend(
   });
   const stores = createLocalStores(config.fast ? {} : { dir: config.outbox });
   const policy = new DeliveryPolicy({ alerts, clipBudgetBytes, compressor: clips, incidents: stores.incidents, log });
+  const notify = config.notify;
+  const firstNotice = notify
+    ? new FirstNoticeService({
+        notify: new NotifyAdapter({ log }),
+        // One notice per incident while the agent runs (a restart starts a new event anyway).
+        ledger: new MemoryNoticeLedger(),
+        settings: noticeSettingsFrom(stores.cameras, async () => ({
+          channels: notify.channels,
+          timeZone: notify.timeZone,
+        })),
+        deliveryLog: stores.incidents,
+        telegramApiBase: notify.telegramApiBase,
+        log,
+      })
+    : undefined;
   const ai = provider ? `${provider.name} ${selected.models.short} → ${selected.models.long}` : 'offline analyzer';
   const mail = mailer.kind === 'outbox' ? `.eml → ${config.outbox}` : `SMTP ${config.email.smtpServer} → ${to}`;
   return new LocalBackend({
@@ -245,6 +283,7 @@ export function createLocalBackend(
     longBufferSeconds: config.longBufferSeconds,
     description: `local mode (${ai}, ${mail})`,
     stores,
+    firstNotice,
     modelSources: selected.sources,
     log,
   });

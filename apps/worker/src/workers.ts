@@ -4,6 +4,8 @@ import {
   AnalysisService,
   buildPriceTable,
   DeliveryPolicy,
+  FirstNoticeService,
+  noticeSettingsFrom,
   selectAnalysisProvider,
   selfHostedPrices,
 } from '@vigint/alerting';
@@ -16,6 +18,7 @@ import { ImageAdapter } from '@vigint/image';
 import { OpenAiAdapter } from '@vigint/openai';
 import type { Logger } from '@vigint/logger';
 import { createMailer, type MailTransport } from '@vigint/mailer';
+import { NotifyAdapter } from '@vigint/notify';
 import {
   BlobStore,
   ClientStateStore,
@@ -28,10 +31,12 @@ import {
 import { createArtifactStore, type ArtifactStore } from '@vigint/storage';
 import { concurrencyFor, type WorkerConfig } from './config';
 import { PgAlertLedger } from './pg-alert-ledger';
+import { PgNoticeLedger } from './pg-notice-ledger';
 import { AlertProcessor } from './processors/alert.processor';
 import { AnalysisProcessor } from './processors/analysis.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { MediaProcessor } from './processors/media.processor';
+import { NoticeProcessor } from './processors/notice.processor';
 
 export const CLEANUP_SCHEDULER_ID = 'storage-cleanup-expired';
 
@@ -138,6 +143,17 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     log,
   });
 
+  // The first notice: the client's push channels, its camera's snooze and threshold, the console's signed links.
+  const firstNotice = new FirstNoticeService({
+    notify: new NotifyAdapter({ log }),
+    ledger: (clientId) => new PgNoticeLedger(db, clientId, new Date(Date.now() + config.RETENTION_HOURS * 3600_000)),
+    settings: noticeSettingsFrom(db.cameras, (clientId) => db.consoleSettings.get(clientId)),
+    deliveryLog: db.incidents,
+    linkSecret: config.VIDEO_LINK_SECRET ?? config.SECRET_KEY,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    log,
+  });
+
   const handlers: JobHandlers = {
     ...new AnalysisProcessor({
       blobs,
@@ -148,6 +164,7 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     }).handlers(),
     ...new MediaProcessor({ blobs, store, db, clip, retentionHours: config.RETENTION_HOURS }).handlers(),
     ...new AlertProcessor({ policy, blobs, store, db, fallbackTo: config.EMAIL_TO }).handlers(),
+    ...new NoticeProcessor({ firstNotice, blobs, db }).handlers(),
     ...new MaintenanceProcessor({
       db,
       store,

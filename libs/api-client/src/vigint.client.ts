@@ -10,7 +10,7 @@ import {
   type CameraHeartbeatBody,
   type CameraList,
   type IncidentListQuery,
-  type IncidentOpen,
+  type IncidentAnnounce,
   type IncidentPage,
   type IncidentRecord,
   type BufferBatchReply,
@@ -255,7 +255,7 @@ export class VigintClient {
   }
 
   /** `POST /api/incidents`: records the incident as open (idempotent on `idempotencyKey`). */
-  async announceIncident(input: IncidentOpen, call?: CallOptions): Promise<IncidentRecord> {
+  async announceIncident(input: IncidentAnnounce, call?: CallOptions): Promise<IncidentRecord> {
     const spec: RequestSpec = { method: 'POST', path: HTTP_ROUTES.incidents, body: { kind: 'json', value: input } };
     return (await this.http.json<IncidentRecord>(spec, call)).body;
   }

@@ -105,6 +105,20 @@ export const IncidentOpen = Type.Object({
 });
 export type IncidentOpen = Static<typeof IncidentOpen>;
 
+/**
+ * `POST /api/incidents` body: the record to open, and the masked snapshot for the first notice (sent at
+ * confirm time, before the post-roll ends). The snapshot is not stored with the record: it waits in Redis
+ * for the notice job only.
+ */
+export const IncidentAnnounce = Type.Composite([
+  IncidentOpen,
+  Type.Object({
+    /** Base64 JPEG, at most ~512 KB decoded. */
+    snapshotJpeg: Type.Optional(Type.String({ minLength: 4, maxLength: 700_000, pattern: '^[A-Za-z0-9+/]+={0,2}$' })),
+  }),
+]);
+export type IncidentAnnounce = Static<typeof IncidentAnnounce>;
+
 /** What may change after open(): the verdicts, the artifacts, the end. */
 export const IncidentPatch = Type.Partial(
   Type.Object({

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AnalysisResult } from './analysis';
+import { NoticeSendPayload, NoticeSendResult } from './notice';
 import { AlertLanguageSchema, IncidentTypeSchema, RiskLevelSchema, VideoFormatSchema } from './risk';
 
 export enum QueueName {
@@ -15,6 +16,8 @@ export enum JobName {
   VideoCreate = 'VideoCreate',
   VideoCompress = 'VideoCompress',
   AlertSend = 'AlertSend',
+  /** The first notice of an incident (push channels), queued when the agent announces it. */
+  NoticeSend = 'NoticeSend',
   StorageCleanup = 'StorageCleanup',
   ClientErase = 'ClientErase',
 }
@@ -24,6 +27,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.VideoCreate]: QueueName.Media,
   [JobName.VideoCompress]: QueueName.Media,
   [JobName.AlertSend]: QueueName.Alert,
+  [JobName.NoticeSend]: QueueName.Alert,
   [JobName.StorageCleanup]: QueueName.Maintenance,
   [JobName.ClientErase]: QueueName.Maintenance,
 };
@@ -167,6 +171,7 @@ export interface JobPayloadMap {
   [JobName.VideoCreate]: VideoCreatePayload;
   [JobName.VideoCompress]: VideoCompressPayload;
   [JobName.AlertSend]: AlertSendPayload;
+  [JobName.NoticeSend]: NoticeSendPayload;
   [JobName.StorageCleanup]: StorageCleanupPayload;
   [JobName.ClientErase]: ClientErasePayload;
 }
@@ -176,6 +181,7 @@ export interface JobResultMap {
   [JobName.VideoCreate]: VideoCreateResult;
   [JobName.VideoCompress]: VideoCompressResult;
   [JobName.AlertSend]: AlertSendResult;
+  [JobName.NoticeSend]: NoticeSendResult;
   [JobName.StorageCleanup]: StorageCleanupResult;
   [JobName.ClientErase]: StorageCleanupResult;
 }
@@ -185,6 +191,7 @@ export const JOB_PAYLOAD_SCHEMA: Record<JobName, TSchema> = {
   [JobName.VideoCreate]: VideoCreatePayload,
   [JobName.VideoCompress]: VideoCompressPayload,
   [JobName.AlertSend]: AlertSendPayload,
+  [JobName.NoticeSend]: NoticeSendPayload,
   [JobName.StorageCleanup]: StorageCleanupPayload,
   [JobName.ClientErase]: ClientErasePayload,
 };

@@ -173,9 +173,17 @@ export class RemoteBackend implements IncidentBackend {
 
   async announce(incident: OpeningIncident): Promise<void> {
     try {
+      // The snapshot (already masked) goes with the announce for the first notice, shrunk like the AI frames.
+      const snapshot = incident.snapshot
+        ? (await this.privacy.maskForAi(incident.snapshot, [], { maxSide: this.opts.aiMaxSide ?? 768 })).data
+        : undefined;
       await this.opts.client.announceIncident(
-        // The alert's key as the gateway sees it, so the alert finds this record.
-        { ...incidentOpenOf(incident), idempotencyKey: wireIdempotencyKey(incident.idempotencyKey) },
+        {
+          ...incidentOpenOf(incident),
+          // The alert's key as the gateway sees it, so the alert finds this record.
+          idempotencyKey: wireIdempotencyKey(incident.idempotencyKey),
+          ...(snapshot ? { snapshotJpeg: snapshot.toString('base64') } : {}),
+        },
         { retries: 1 },
       );
     } catch (err) {

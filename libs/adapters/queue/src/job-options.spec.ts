@@ -45,7 +45,8 @@ describe('jobOptionsFor', () => {
 
   it('sets attempts, exponential backoff with jitter and age-bounded retention', () => {
     for (const name of Object.values(JobName)) {
-      const opts = jobOptionsFor(name, alert as never);
+      const data = name === JobName.NoticeSend ? { clientId: '7', incidentId: 'inc-1' } : alert;
+      const opts = jobOptionsFor(name, data as never);
       expect(opts.attempts).toBeGreaterThanOrEqual(2);
       expect(opts.backoff).toMatchObject({ type: 'exponential', jitter: 0.5 });
       expect((opts.removeOnComplete as { age: number }).age).toBeGreaterThanOrEqual(3600);
@@ -54,6 +55,12 @@ describe('jobOptionsFor', () => {
     expect(jobOptionsFor(JobName.AlertSend, alert).attempts).toBeGreaterThan(
       jobOptionsFor(JobName.FrameAnalyze, alert as never).attempts!,
     );
+  });
+
+  it('gives one notice job per client and incident', () => {
+    const a = jobOptionsFor(JobName.NoticeSend, { clientId: '7', incidentId: '0b6f7a2e-8f0c' }).jobId;
+    expect(a).toBe('notice-7-0b6f7a2e-8f0c');
+    expect(jobOptionsFor(JobName.NoticeSend, { clientId: '8', incidentId: '0b6f7a2e-8f0c' }).jobId).not.toBe(a);
   });
 
   it('honours a caller id and rejects unsafe ones', () => {

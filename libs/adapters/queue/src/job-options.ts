@@ -11,6 +11,7 @@ const ID_PREFIX: Record<JobName, string> = {
   [JobName.VideoCreate]: 'video',
   [JobName.VideoCompress]: 'compress',
   [JobName.AlertSend]: 'alert',
+  [JobName.NoticeSend]: 'notice',
   [JobName.StorageCleanup]: 'cleanup',
   [JobName.ClientErase]: 'erase',
 };
@@ -32,6 +33,11 @@ export function jobIdFor<N extends JobName>(name: N, data: JobPayloadMap[N]): st
     // Idempotent per tenant and alert key: a re-sent request lands on the same job while it is retained.
     const alert = data as JobPayloadMap[JobName.AlertSend];
     return `alert-${safeIdPart(alert.clientId)}-${safeIdPart(alert.alertKey)}`;
+  }
+  if (name === JobName.NoticeSend) {
+    // One notice job per incident: a retried or replayed announce lands on the same job while it is retained.
+    const notice = data as JobPayloadMap[JobName.NoticeSend];
+    return `notice-${safeIdPart(notice.clientId)}-${safeIdPart(notice.incidentId)}`;
   }
   // Random, unguessable ids: `/api/jobs/:id` is looked up by id (and then checked against the key's client).
   return `${ID_PREFIX[name]}-${randomUUID()}`;
@@ -55,6 +61,8 @@ const POLICY: Record<JobName, Policy> = {
   [JobName.VideoCreate]: { attempts: 3, backoffMs: 5_000, keepCompletedSec: 6 * HOUR, keepFailedSec: 24 * HOUR },
   [JobName.VideoCompress]: { attempts: 3, backoffMs: 5_000, keepCompletedSec: 6 * HOUR, keepFailedSec: 24 * HOUR },
   [JobName.AlertSend]: { attempts: 12, backoffMs: 10_000, keepCompletedSec: 24 * HOUR, keepFailedSec: 7 * 24 * HOUR },
+  // A notice is worth something for minutes, not hours: a few retries after the adapter's own (2 s → ~1 min).
+  [JobName.NoticeSend]: { attempts: 6, backoffMs: 2_000, keepCompletedSec: 24 * HOUR, keepFailedSec: 7 * 24 * HOUR },
   [JobName.StorageCleanup]: { attempts: 3, backoffMs: 30_000, keepCompletedSec: 6 * HOUR, keepFailedSec: 24 * HOUR },
   [JobName.ClientErase]: { attempts: 5, backoffMs: 30_000, keepCompletedSec: 24 * HOUR, keepFailedSec: 7 * 24 * HOUR },
 };

@@ -33,6 +33,9 @@ const handlers: JobHandlers = {
   [JobName.VideoCompress]: async () => {
     throw new Error('unused');
   },
+  [JobName.NoticeSend]: async () => {
+    throw new Error('unused');
+  },
   [JobName.AlertSend]: async (data, ctx) => {
     runs.set(ctx.jobId, (runs.get(ctx.jobId) ?? 0) + 1);
     return {

@@ -1,6 +1,7 @@
-import type { NoticeChannels } from '@vigint/contracts';
+import { DeliveryState, type CameraRecord, type IncidentDelivery, type NoticeChannels } from '@vigint/contracts';
 import { silentLogger, type Logger } from '@vigint/logger';
 import type { NoticeDeliveryOutcome, NoticeLedger, NotifyAdapter } from '@vigint/notify';
+import type { CameraStore, IncidentStore } from '../incidents/incident-store';
 import { incidentActionLinks } from './action-link';
 import {
   channelsFrom,
@@ -16,10 +17,36 @@ export interface NoticeSettingsSource {
   cameraControl(clientId: string, cameraId: string | null): Promise<CameraControl | null>;
 }
 
+/** A camera's snooze and threshold as the console set them, from the camera store. */
+export function cameraControlOf(
+  camera: Pick<CameraRecord, 'snoozedUntil' | 'alertThreshold'> | null,
+): CameraControl | null {
+  if (!camera) return null;
+  return {
+    snoozedUntil: camera.snoozedUntil ? new Date(camera.snoozedUntil) : null,
+    alertThreshold: camera.alertThreshold ?? null,
+  };
+}
+
+/** The settings source both modes use: channels from wherever the client keeps them, controls from the camera store. */
+export function noticeSettingsFrom(
+  cameras: Pick<CameraStore, 'get'>,
+  channelsFor: NoticeSettingsSource['channelsFor'],
+): NoticeSettingsSource {
+  return {
+    channelsFor,
+    cameraControl: async (clientId, cameraId) =>
+      cameraId ? cameraControlOf(await cameras.get(clientId, cameraId)) : null,
+  };
+}
+
 export interface FirstNoticeServiceOptions {
   notify: NotifyAdapter;
-  ledger: NoticeLedger;
+  /** One ledger, or one per client (the PostgreSQL ledger writes the client's id on each row). */
+  ledger: NoticeLedger | ((clientId: string) => NoticeLedger);
   settings: NoticeSettingsSource;
+  /** Each channel's outcome goes in the incident's delivery log (the console's incident page shows it). */
+  deliveryLog?: Pick<IncidentStore, 'addDelivery'>;
   /** Signs the act-from-the-alert links; without it (or a base URL) notices carry no links. */
   linkSecret?: string;
   publicBaseUrl?: string;
@@ -30,6 +57,8 @@ export interface FirstNoticeServiceOptions {
 export interface FirstNoticeRequest extends Omit<FirstNoticeInput, 'links' | 'timeZone'> {
   clientId: string;
   cameraId: string | null;
+  /** The incident's key in the store, for the delivery log (default: `idempotencyKey`). */
+  incidentKey?: string;
 }
 
 export interface FirstNoticeReport {
@@ -70,7 +99,27 @@ export class FirstNoticeService {
           })
         : undefined;
     const notice = composeFirstNotice({ ...req, links, timeZone: settings?.timeZone });
-    const outcomes = await this.o.notify.sendAll(channels, notice, this.o.ledger);
+    const ledger = typeof this.o.ledger === 'function' ? this.o.ledger(req.clientId) : this.o.ledger;
+    const outcomes = await this.o.notify.sendAll(channels, notice, ledger);
+    await this.logDeliveries(req, outcomes);
     return { outcomes };
+  }
+
+  private async logDeliveries(req: FirstNoticeRequest, outcomes: NoticeDeliveryOutcome[]): Promise<void> {
+    if (!this.o.deliveryLog) return;
+    for (const o of outcomes) {
+      // A duplicate was logged when it was sent.
+      if (o.status === 'duplicate') continue;
+      const entry: IncidentDelivery = {
+        channel: o.channel,
+        status: o.status === 'sent' ? DeliveryState.Sent : DeliveryState.Failed,
+        at: o.at.toISOString(),
+        attempt: Math.max(1, o.attempts),
+        ...(o.status === 'sent' ? {} : { detail: (o.error ?? `HTTP ${o.httpStatus ?? '?'}`).slice(0, 1000) }),
+      };
+      await this.o.deliveryLog
+        .addDelivery(req.clientId, req.incidentKey ?? req.idempotencyKey, entry)
+        .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not log the notice delivery'));
+    }
   }
 }

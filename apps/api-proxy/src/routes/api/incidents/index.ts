@@ -2,17 +2,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   ErrorReplies,
   IdParams,
+  IncidentAnnounce,
   IncidentListQuery,
-  IncidentOpen,
   IncidentPage,
   IncidentRecord,
 } from '@vigint/contracts';
 import { tenantOf } from '../../../plugins/app/auth';
+import { queueFirstNotice } from './first-notice';
 
 /**
  * Incidents on record, scoped to the key's client: `GET /api/incidents` (newest first, paged, filtered by camera,
- * risk and time), `GET /api/incidents/{id}`, `POST /api/incidents` (the agent announces an incident as it opens;
- * idempotent on `idempotencyKey`), `POST /api/incidents/{id}/acknowledge`.
+ * risk and time), `GET /api/incidents/{id}`, `POST /api/incidents` (the agent announces an incident as it opens,
+ * at confirm time, with the snapshot; idempotent on `idempotencyKey`; queues the first notice, one per incident),
+ * `POST /api/incidents/{id}/acknowledge`.
  */
 const incidents: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -31,8 +33,14 @@ const incidents: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/incidents',
-    { schema: { tags: ['incidents'], body: IncidentOpen, response: { 200: IncidentRecord, ...ErrorReplies } } },
-    async (req) => app.incidents.announce(tenantOf(req).clientId, req.body),
+    { schema: { tags: ['incidents'], body: IncidentAnnounce, response: { 200: IncidentRecord, ...ErrorReplies } } },
+    async (req) => {
+      const { clientId } = tenantOf(req);
+      const { snapshotJpeg, ...open } = req.body;
+      const incident = await app.incidents.announce(clientId, open);
+      await queueFirstNotice(app, clientId, incident, snapshotJpeg);
+      return incident;
+    },
   );
 
   app.post(
