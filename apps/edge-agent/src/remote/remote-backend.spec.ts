@@ -269,8 +269,14 @@ describe('RemoteBackend', () => {
       detectedAt: new Date('2026-12-01T10:00:02Z'),
       riskLevel: RiskLevel.High,
       analysis: ANALYSIS,
+      // A full-size snapshot: it leaves shrunk to the AI frames' size, for the first notice.
+      snapshot: await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#345' } })
+        .jpeg()
+        .toBuffer(),
     });
     expect(gw.announced).toHaveLength(1);
+    const sent = Buffer.from((gw.announced[0] as { snapshotJpeg: string }).snapshotJpeg, 'base64');
+    expect((await sharp(sent).metadata()).width).toBe(768);
     // The key as the gateway sees the alert's Idempotency-Key, so the alert finds this record.
     expect(gw.announced[0]).toMatchObject({
       idempotencyKey: wireIdempotencyKey(key),

@@ -175,7 +175,7 @@ export class RemoteBackend implements IncidentBackend {
     try {
       // The snapshot (already masked) goes with the announce for the first notice, shrunk like the AI frames.
       const snapshot = incident.snapshot
-        ? (await this.privacy.maskForAi(incident.snapshot, [], { maxSide: this.opts.aiMaxSide ?? 768 })).data
+        ? (await this.opts.image.toAiJpeg(incident.snapshot, { maxSide: this.opts.aiMaxSide ?? 768, masks: [] })).data
         : undefined;
       await this.opts.client.announceIncident(
         {
