@@ -123,6 +123,14 @@ export const AlertSendPayload = Type.Object({
   frameBlobKeys: Type.Array(Id, { maxItems: 64 }),
   language: AlertLanguageSchema,
   occurredAt: Type.String({ format: 'date-time' }),
+  /** A camera health notice (the notice templates) instead of an incident alert. */
+  notice: Type.Optional(
+    Type.Object({
+      kind: Type.Union([Type.Literal('camera_offline'), Type.Literal('camera_online')]),
+      seconds: Type.Number({ minimum: 0 }),
+      outageStartedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    }),
+  ),
 });
 export type AlertSendPayload = Static<typeof AlertSendPayload>;
 

@@ -214,8 +214,9 @@ export class RemoteBackend implements IncidentBackend {
 
   async notify(notice: CameraNotice): Promise<DeliveryResult> {
     const offline = notice.kind === 'camera_offline';
+    // The worker writes it from the notice templates in the camera's language; `analysis` is for earlier gateways.
     const text = offline
-      ? `Camera "${notice.cameraName}" has sent no frames for ${Math.round(notice.seconds)} s (since ${(notice.outageStartedAt ?? notice.at).toISOString()}).`
+      ? `Camera "${notice.cameraName}" has sent no frames for ${Math.round(notice.seconds)} s.`
       : `Camera "${notice.cameraName}" is back online after ${Math.round(notice.seconds)} s.`;
     const outcome = await this.outbox.submit({
       idempotencyKey: notice.idempotencyKey,
@@ -228,6 +229,11 @@ export class RemoteBackend implements IncidentBackend {
           client_id: notice.cameraId,
           camera_name: notice.cameraName,
           use_server_buffer: false,
+          notice: notice.kind,
+          notice_seconds: notice.seconds,
+          occurred_at: notice.at.toISOString(),
+          ...(notice.outageStartedAt ? { outage_started_at: notice.outageStartedAt.toISOString() } : {}),
+          ...(notice.language ? { language: notice.language } : {}),
         },
       },
     });

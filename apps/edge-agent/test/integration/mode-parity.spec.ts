@@ -23,7 +23,16 @@ import { REPO, stackHelpers, useDistributedStack } from './distributed-stack';
  */
 
 const t = useDistributedStack('mode-parity');
-const { waitForMails } = stackHelpers(() => t.stack);
+const { waitFor } = stackHelpers(() => t.stack);
+/** The mails naming `camera` that arrived after the first `before` messages, once there are `n`. */
+async function mailsSince(before: number, camera: string, n: number): Promise<ReceivedMail[]> {
+  const mine = () =>
+    t.stack.smtp.messages
+      .slice(before)
+      .filter((m) => `${m.parsed.subject ?? ''} ${m.parsed.text ?? ''}`.includes(camera));
+  await waitFor(() => mine().length >= n, 60_000);
+  return mine();
+}
 
 /** Each model call as the fake Gemini server saw it: the model and the sha256 of each image, in order. */
 const callsOf = (requests: RecordedGeminiRequest[]) =>
@@ -170,7 +179,7 @@ describe('local and distributed mode send the same e-mail for the same incident'
       await local.close();
       await remote.close();
 
-      const mails = (await waitForMails('Parity door', 2, 60_000)).slice(before);
+      const mails = await mailsSince(before, 'Parity door', 2);
       const [localMail, remoteMail] = mails as [ReceivedMail, ReceivedMail];
       expect(remoteMail.parsed.subject).toBe(localMail.parsed.subject);
       expect(comparable(remoteMail)).toEqual(comparable(localMail));
@@ -206,3 +215,45 @@ async function frameOf(dir: string): Promise<Buffer> {
   ]);
   return readFile(out);
 }
+
+describe('local and distributed mode send the same camera notices', () => {
+  // The language is English in both: the gateway writes to a client in the client's own language (languageOf).
+  it('offline and online notices from the same templates', async () => {
+    const local = localBackend();
+    const remote = await remoteBackend('parity-notice-outbox');
+    const at = new Date(Date.now() - 5_000);
+    const notices = [
+      { kind: 'camera_offline' as const, seconds: 75 },
+      { kind: 'camera_online' as const, seconds: 140 },
+    ].map((n) => ({
+      ...n,
+      cameraId: 'parity-notice',
+      cameraName: 'Garage nord',
+      at,
+      outageStartedAt: new Date(at.getTime() - 75_000),
+      language: AlertLanguage.En,
+    }));
+    const before = t.stack.smtp.messages.length;
+    for (const n of notices) {
+      expect((await local.notify({ ...n, idempotencyKey: `local-${n.kind}-${at.getTime()}` })).status).toBe('sent');
+      expect((await remote.notify({ ...n, idempotencyKey: `remote-${n.kind}-${at.getTime()}` })).status).toBe('sent');
+    }
+    await local.close();
+    await remote.close();
+    const mails = await mailsSince(before, 'Garage nord', 4);
+    expect(mails).toHaveLength(4);
+    const pairs: [ReceivedMail, ReceivedMail][] = [
+      [mails[0]!, mails[1]!],
+      [mails[2]!, mails[3]!],
+    ];
+    for (const [l, r] of pairs) {
+      expect(r.parsed.subject).toBe(l.parsed.subject);
+      expect(comparable(r)).toEqual(comparable(l));
+      expect(r.parsed.html ? 'html' : 'text').toBe(l.parsed.html ? 'html' : 'text');
+    }
+    // From the templates (subject and HTML), not the earlier plain sentence.
+    expect(mails[1]!.parsed.subject).toBe('[Vigint] Camera offline — Garage nord');
+    expect(mails[1]!.parsed.html).toBeTruthy();
+    expect(mails[1]!.parsed.text).not.toMatch(/has sent no frames/);
+  }, 120_000);
+});

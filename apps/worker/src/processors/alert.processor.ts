@@ -18,7 +18,7 @@ import type { ArtifactStore } from '@vigint/storage';
 
 export interface AlertDeps {
   /** The delivery policy shared with local mode (clip budget, link, incident log). */
-  policy: Pick<DeliveryPolicy, 'deliverIncident'>;
+  policy: Pick<DeliveryPolicy, 'deliverIncident' | 'deliverNotice'>;
   blobs: Pick<BlobStore, 'get'>;
   store: Pick<ArtifactStore, 'get'>;
   db: Pick<Db, 'clients' | 'artifacts' | 'usage' | 'alerts'>;
@@ -45,6 +45,32 @@ export class AlertProcessor {
     const to = client?.email || this.deps.fallbackTo;
     if (!to) throw new AppError(ErrorCode.BadRequest, 'no recipient: the client has no e-mail and EMAIL_TO is unset');
     const key = ledgerKey(data.clientId, data.alertKey);
+    if (data.notice) {
+      // Camera offline / online: the same templates as local mode, in the camera's language.
+      const n = data.notice;
+      const outcome = await this.deps.policy.deliverNotice({
+        alertKey: key,
+        clientKey: data.clientId,
+        to,
+        clientName: client?.name,
+        kind: n.kind,
+        cameraId: data.cameraId ?? data.cameraName,
+        cameraName: data.cameraName,
+        at: new Date(data.occurredAt),
+        ...(n.outageStartedAt ? { outageStartedAt: new Date(n.outageStartedAt) } : {}),
+        seconds: n.seconds,
+        language: data.language,
+      });
+      ctx.log.info({ status: outcome.status, replayed: outcome.replayed, notice: n.kind }, 'notice handled');
+      return {
+        alertId: data.alertKey,
+        status: outcome.status,
+        to: outcome.to,
+        attempts: outcome.attempts,
+        clipAttached: false,
+        ...(outcome.messageId ? { messageId: outcome.messageId } : {}),
+      };
+    }
     const frames = await this.frames(data.frameBlobKeys, ctx);
 
     const dir = await mkdtemp(join(tmpdir(), 'vigint-alert-'));

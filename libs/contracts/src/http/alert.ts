@@ -24,6 +24,13 @@ export const AlertBody = Type.Object({
   snapshot: OptionalNullable(Base64),
   /** Vigint agents: when the event started (ISO 8601), the e-mail's time as in local mode; default: now. */
   occurred_at: OptionalNullable(Type.String({ format: 'date-time', maxLength: 40 })),
+  /**
+   * Vigint agents: a camera health notice instead of an incident, written from the notice templates in `language`
+   * (as local mode does); `occurred_at` is the notice's time, `notice_seconds` the silence or the outage length.
+   */
+  notice: OptionalNullable(Type.Union([Type.Literal('camera_offline'), Type.Literal('camera_online')])),
+  notice_seconds: OptionalNullable(Type.Number({ minimum: 0, maximum: 31_536_000 })),
+  outage_started_at: OptionalNullable(Type.String({ format: 'date-time', maxLength: 40 })),
   video_filename: OptionalNullable(DisplayFilename),
   frame_count: OptionalNullable(Type.Integer({ minimum: 0 })),
   detailed_analysis: OptionalNullable(Type.String({ maxLength: 20_000 })),

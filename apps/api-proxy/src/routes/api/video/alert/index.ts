@@ -75,6 +75,9 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
             detailed_analysis: f.detailed_analysis ?? null,
             language: (f.language as AlertBody['language']) ?? null,
             occurred_at: f.occurred_at ?? null,
+            notice: (f.notice as AlertBody['notice']) ?? null,
+            notice_seconds: f.notice_seconds ? Number(f.notice_seconds) : null,
+            outage_started_at: f.outage_started_at ?? null,
           };
           snapshot = mp.files.find((x) => x.field === 'snapshot')?.data;
           const file = mp.files.find((x) => x.field === 'video' || x.field === 'video_data');
@@ -179,6 +182,15 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
           frameBlobKeys,
           language: languageOf(t, b.language),
           occurredAt,
+          ...(b.notice
+            ? {
+                notice: {
+                  kind: b.notice,
+                  seconds: b.notice_seconds ?? 0,
+                  ...(b.outage_started_at ? { outageStartedAt: eventTime(b.outage_started_at) } : {}),
+                },
+              }
+            : {}),
         });
       } catch (err) {
         if (err instanceof AppError && !err.permanent && err.code !== ErrorCode.DependencyUnavailable) {
