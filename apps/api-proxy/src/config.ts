@@ -39,6 +39,12 @@ export const GatewayConfigSchema = Type.Object({
   JOBS_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
   /** Buffers (`source_id`s) each client may keep for multi-source analysis. */
   MAX_SOURCES: Type.Integer({ minimum: 1, default: 16 }),
+  /**
+   * Frames one client may keep in Redis at once (buffered, or waiting for their job; until trimmed or
+   * STATE_TTL_SECONDS): past it 429, so one tenant cannot fill the Redis every queue runs on.
+   */
+  FRAME_QUOTA_MB: Type.Number({ exclusiveMinimum: 0, default: 256 }),
+  FRAME_QUOTA_COUNT: Type.Integer({ minimum: 1, default: 4000 }),
   /** Largest single frame (a JPEG/PNG/WebP image, decoded from base64 or one multipart part). */
   FRAME_MAX_MB: Type.Number({ exclusiveMinimum: 0, default: 4 }),
   SYNC_WAIT_MS: Type.Integer({ minimum: 1, default: 60_000 }),

@@ -39,8 +39,14 @@ export async function runJob<N extends JobName>(
   data: JobPayloadMap[N],
   options: { jobId?: string; waitMs?: number } = {},
 ): Promise<JobOutcome<N>> {
-  await chargeJobs(app, (data as { clientId: string }).clientId, name);
-  const job = await app.svc.queue.enqueue(name, data, options.jobId ? { jobId: options.jobId } : {});
+  let job;
+  try {
+    await chargeJobs(app, (data as { clientId: string }).clientId, name);
+    job = await app.svc.queue.enqueue(name, data, options.jobId ? { jobId: options.jobId } : {});
+  } catch (err) {
+    await releaseFrames(app, data);
+    throw err;
+  }
   req.log.info({ jobId: job.id, job: name }, 'job enqueued');
   if (prefersAsync(req)) return { kind: 'accepted', jobId: job.id };
   const view = await app.svc.queue.waitFor(job.id, options.waitMs ?? app.config.SYNC_WAIT_MS);
@@ -50,6 +56,16 @@ export async function runJob<N extends JobName>(
   if (view.state === JobState.Failed)
     throw AppError.fromBody(view.error ?? { error: 'job failed', code: ErrorCode.JobFailed });
   return { kind: 'pending', jobId: job.id };
+}
+
+/**
+ * A job that was refused or could not be queued gives its frames back to the client's frame quota at once
+ * (frames taken from a buffer are held and stay there).
+ */
+async function releaseFrames(app: FastifyInstance, data: unknown): Promise<void> {
+  const d = data as { clientId: string; frameBlobKeys?: string[]; confirmBlobKeys?: string[] };
+  const keys = [...(d.frameBlobKeys ?? []), ...(d.confirmBlobKeys ?? [])];
+  if (keys.length) await app.svc.blobs.release(d.clientId, keys).catch(() => undefined);
 }
 
 /**

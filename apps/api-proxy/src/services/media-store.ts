@@ -71,7 +71,9 @@ export async function storeVideo(
       await app.svc.ffmpeg.run(sampleFramesArgs(file, join(dir, 'still-%03d.jpg'), fps, max), { timeoutMs: 60_000 });
       const stills = (await readdir(dir)).filter((f) => f.startsWith('still-')).sort();
       const bufs = await Promise.all(stills.map((f) => readFile(join(dir, f))));
-      frameBlobKeys = bufs.length ? await app.svc.blobs.putMany(bufs, app.config.STATE_TTL_SECONDS) : [];
+      frameBlobKeys = bufs.length
+        ? await app.svc.blobs.putMany(bufs, app.config.STATE_TTL_SECONDS, tenant.clientId)
+        : [];
     }
     return {
       artifact,
@@ -96,9 +98,14 @@ export async function readArtifact(app: FastifyInstance, storageKey: string): Pr
 
 /**
  * Decoded frames → BlobStore keys. Each is at most FRAME_MAX_MB (413 naming the field), and every one is probed (ImageAdapter) before anything is
- * stored or queued: not an image → 422 INVALID_IMAGE naming the field (`frames.3`).
+ * stored or queued: not an image → 422 INVALID_IMAGE naming the field (`frames.3`). They count against the
+ * client's frame quota (FRAME_QUOTA_MB / FRAME_QUOTA_COUNT) until trimmed or expired.
  */
-export async function storeFrames(app: FastifyInstance, frames: { data: Buffer; field: string }[]): Promise<string[]> {
+export async function storeFrames(
+  app: FastifyInstance,
+  clientId: string,
+  frames: { data: Buffer; field: string }[],
+): Promise<string[]> {
   const max = frameLimitBytes(app.config);
   for (const f of frames) if (f.data.length > max) throw bodyTooLarge(max, f.field);
   for (const f of frames) {
@@ -114,5 +121,6 @@ export async function storeFrames(app: FastifyInstance, frames: { data: Buffer; 
   return app.svc.blobs.putMany(
     frames.map((f) => f.data),
     app.config.STATE_TTL_SECONDS,
+    clientId,
   );
 }

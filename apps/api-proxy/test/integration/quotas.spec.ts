@@ -72,4 +72,64 @@ describe('per-tenant quotas', () => {
     expect(third.json()).toMatchObject({ code: ErrorCode.RateLimited, field: 'source_id' });
     expect((await feed('cam-1')).statusCode).toBe(200);
   });
+
+  it('frames kept in Redis per client: buffers delete what they trim; past FRAME_QUOTA_COUNT 429 naming frames, over the whole quota 413; another client unaffected', async () => {
+    const g = await startGateway(
+      { FRAME_QUOTA_COUNT: '5', FRAME_BUFFER_MAX: '3', JOBS_PER_MINUTE: '100', RATE_LIMIT_MAX: '100000' },
+      { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
+    );
+    try {
+      const flood = await newClient(g, 'frames-flood');
+      const calm = await newClient(g, 'frames-calm');
+      const frame = b64(await jpeg());
+      // Ten frames into a 3-frame buffer: the seven trimmed are deleted, so a camera never fills its quota.
+      for (let i = 0; i < 10; i++) {
+        const r = await post(g, flood, '/api/video/buffer', { frame_data: frame });
+        expect(r.statusCode, `frame ${i}`).toBe(200);
+      }
+      expect(await g.app.svc.blobs.usage((await clientIdOf(g, flood))!)).toMatchObject({ blobs: 3 });
+      expect((await post(g, flood, '/api/video/create', { frames: [frame, frame] })).statusCode).toBe(202);
+      const over = await post(g, flood, '/api/video/create', { frames: [frame] });
+      expect(over.statusCode).toBe(429);
+      expect(over.json()).toMatchObject({ code: ErrorCode.RateLimited, field: 'frames' });
+      expect(over.json().error).toMatch(/frame quota exceeded/);
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+      const huge = await post(g, calm, '/api/video/buffer/batch', {
+        frames: Array.from({ length: 6 }, () => ({ frame_data: frame })),
+      });
+      expect(huge.statusCode).toBe(413);
+      expect(huge.json()).toMatchObject({ code: ErrorCode.PayloadTooLarge, field: 'frames' });
+      expect((await post(g, calm, '/api/video/create', { frames: [frame, frame] })).statusCode).toBe(202);
+      // A job refused by the job quota gives its frames back at once.
+      const strict = await startGateway(
+        { FRAME_QUOTA_COUNT: '5', JOBS_PER_MINUTE: '1' },
+        { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
+      );
+      try {
+        const other = await newClient(strict, 'frames-refused');
+        expect((await post(strict, other, '/api/video/create', { frames: [frame] })).statusCode).toBe(202);
+        expect((await post(strict, other, '/api/video/create', { frames: [frame, frame] })).statusCode).toBe(429);
+        expect(await strict.app.svc.blobs.usage((await clientIdOf(strict, other))!)).toMatchObject({ blobs: 1 });
+      } finally {
+        await strict.close();
+      }
+    } finally {
+      await g.close();
+    }
+  });
 });
+
+async function newClient(g: Harness, name: string): Promise<string> {
+  const r = await g.app.inject({
+    method: 'POST',
+    url: '/admin/clients',
+    headers: { 'x-admin-key': ADMIN },
+    payload: { name, email: `${name}@example.com` },
+  });
+  return r.json().api_key as string;
+}
+
+async function clientIdOf(g: Harness, key: string): Promise<string | undefined> {
+  const r = await g.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': key } });
+  return r.json().client_id as string | undefined;
+}

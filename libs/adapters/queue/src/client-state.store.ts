@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { BlobStore } from './blob.store';
 
 /** The client's last uploaded video (`POST /api/video/upload`), used by analyze and alert. */
 export interface LastUpload {
@@ -38,6 +39,11 @@ export interface ClientStateStoreOptions {
   ttlSeconds: number;
   /** Frames kept per buffer (oldest dropped first). */
   maxFrames: number;
+  /**
+   * The blobs the buffers point at: frames trimmed from a buffer are deleted at once (unless a job holds
+   * them) and frames taken for a job are held. Without it, trimmed blobs wait for their TTL.
+   */
+  blobs?: BlobStore;
 }
 
 /** The default buffer's source id (single-camera routes). */
@@ -53,19 +59,21 @@ export class ClientStateStore {
   private readonly prefix: string;
   private readonly ttl: number;
   private readonly maxFrames: number;
+  private readonly blobs: BlobStore | undefined;
 
   constructor(options: ClientStateStoreOptions) {
     this.redis = options.redis;
     this.prefix = options.prefix ?? 'vigint';
     this.ttl = options.ttlSeconds;
     this.maxFrames = options.maxFrames;
+    this.blobs = options.blobs;
   }
 
   private key(clientId: string, ...parts: string[]): string {
     return [this.prefix, 'state', clientId, ...parts].join(':');
   }
 
-  /** Appends frames (oldest first) to a buffer; returns the buffer size after trimming. */
+  /** Appends frames (oldest first) to a buffer; returns the buffer size after trimming (trimmed blobs deleted). */
   async pushFrames(
     clientId: string,
     sourceId: string,
@@ -87,19 +95,29 @@ export class ClientStateStore {
     const res = await this.redis
       .multi()
       .rpush(list, ...blobKeys)
+      .lrange(list, 0, -this.maxFrames - 1)
       .ltrim(list, -this.maxFrames, -1)
       .expire(list, this.ttl)
       .hset(sources, sourceId, JSON.stringify(next))
       .expire(sources, this.ttl)
       .llen(list)
       .exec();
-    const llen = res?.[5]?.[1];
+    const trimmed = res?.[1]?.[1];
+    if (this.blobs && Array.isArray(trimmed) && trimmed.length > 0) {
+      await this.blobs.release(clientId, trimmed as string[]);
+    }
+    const llen = res?.[6]?.[1];
     return typeof llen === 'number' ? llen : 0;
   }
 
-  /** The last `limit` frames of a buffer, oldest first. */
+  /**
+   * The last `limit` frames of a buffer, oldest first, for a job: they are held, so trimming the buffer
+   * later does not delete them before the job reads them (they expire with the state TTL).
+   */
   async getFrames(clientId: string, sourceId: string, limit = this.maxFrames): Promise<string[]> {
-    return this.redis.lrange(this.key(clientId, 'frames', sourceId), -limit, -1);
+    const keys = await this.redis.lrange(this.key(clientId, 'frames', sourceId), -limit, -1);
+    if (this.blobs && keys.length > 0) await this.blobs.hold(clientId, keys, this.ttl);
+    return keys;
   }
 
   async bufferSize(clientId: string, sourceId: string): Promise<number> {
@@ -107,7 +125,11 @@ export class ClientStateStore {
   }
 
   async clearFrames(clientId: string, sourceId: string): Promise<void> {
-    await this.redis.del(this.key(clientId, 'frames', sourceId));
+    const list = this.key(clientId, 'frames', sourceId);
+    const [[, keys]] = ((await this.redis.multi().lrange(list, 0, -1).del(list).exec()) ?? [[null, []]]) as [
+      [unknown, string[]],
+    ];
+    if (this.blobs && keys?.length) await this.blobs.release(clientId, keys);
   }
 
   async listSources(clientId: string): Promise<SourceInfo[]> {
@@ -163,11 +185,12 @@ export class ClientStateStore {
     return raw ? (JSON.parse(raw) as VideoMeta) : null;
   }
 
-  /** Forgets everything about a client (erasure, tests). */
+  /** Forgets everything about a client (erasure, tests), and with `blobs` deletes every frame it stored. */
   async clear(clientId: string): Promise<void> {
     const keys = ['frames', 'sources', 'upload'].map((p) => this.key(clientId, p));
     const sources = await this.redis.hkeys(this.key(clientId, 'sources'));
     for (const s of sources) keys.push(this.key(clientId, 'frames', s));
     await this.redis.del(...keys);
+    if (this.blobs) await this.blobs.eraseClient(clientId);
   }
 }

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { BlobStore, ClientStateStore, JobQueue, LimitStore, SessionStore } from '@vigint/queue';
+import { BlobStore, ClientStateStore, JobQueue, LimitStore, SessionStore, blobQuota } from '@vigint/queue';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
 import { createArtifactStore } from '@vigint/storage';
@@ -30,13 +30,15 @@ async function services(app: FastifyInstance, opts: ServicesPluginOptions): Prom
   const repo = o.repo ?? new GatewayRepository(config.DATABASE_URL, log);
   const queue = o.queue ?? new JobQueue({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, log });
   const redis = queue.connection;
+  const blobs =
+    o.blobs ?? new BlobStore(redis, config.QUEUE_PREFIX, blobQuota(config.FRAME_QUOTA_MB, config.FRAME_QUOTA_COUNT));
   const svc: GatewayServices = {
     config,
     repo,
     queue,
     limits: o.limits ?? new LimitStore(redis, config.QUEUE_PREFIX),
     sessions: o.sessions ?? new SessionStore(redis, config.QUEUE_PREFIX),
-    blobs: o.blobs ?? new BlobStore(redis, config.QUEUE_PREFIX),
+    blobs,
     state:
       o.state ??
       new ClientStateStore({
@@ -44,6 +46,7 @@ async function services(app: FastifyInstance, opts: ServicesPluginOptions): Prom
         prefix: config.QUEUE_PREFIX,
         ttlSeconds: config.STATE_TTL_SECONDS,
         maxFrames: config.FRAME_BUFFER_MAX,
+        blobs,
       }),
     artifacts:
       o.artifacts ??

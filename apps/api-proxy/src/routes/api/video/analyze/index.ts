@@ -70,9 +70,12 @@ const analyze: FastifyPluginAsyncTypebox = async (app) => {
       let videoArtifactId: string | undefined;
       if (confirm.length > 0) {
         // A Vigint agent chose both stages' frames as local mode does: they stay out of the per-client buffer.
-        [frameBlobKeys, confirmBlobKeys] = await Promise.all([storeFrames(app, given), storeFrames(app, confirm)]);
+        [frameBlobKeys, confirmBlobKeys] = await Promise.all([
+          storeFrames(app, t.clientId, given),
+          storeFrames(app, t.clientId, confirm),
+        ]);
       } else if (given.length > 0) {
-        frameBlobKeys = await storeFrames(app, given);
+        frameBlobKeys = await storeFrames(app, t.clientId, given);
         // Frames sent to analyze also feed the buffer, so a later alert with use_server_buffer finds them.
         await app.svc.state.pushFrames(t.clientId, DEFAULT_SOURCE, frameBlobKeys);
         if (bufferType === 'long')

@@ -23,7 +23,7 @@ const buffer: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       const t = tenantOf(req);
       const one = await readOneFrame(req, BufferFrameBody);
-      const [key] = await storeFrames(app, [{ data: one.data, field: 'frame_data' }]);
+      const [key] = await storeFrames(app, t.clientId, [{ data: one.data, field: 'frame_data' }]);
       const size = await app.svc.state.pushFrames(t.clientId, DEFAULT_SOURCE, [key!], { frameCount: one.frameCount });
       const src = await app.svc.state.getSource(t.clientId, DEFAULT_SOURCE);
       return {
@@ -45,7 +45,7 @@ const buffer: FastifyPluginAsyncTypebox = async (app) => {
         data: decodeBase64(f.frame_data, `frames.${i}.frame_data`),
         field: `frames.${i}.frame_data`,
       }));
-      const keys = await storeFrames(app, frames);
+      const keys = await storeFrames(app, t.clientId, frames);
       const size = await app.svc.state.pushFrames(t.clientId, DEFAULT_SOURCE, keys);
       return { status: 'buffered', success: true, frames_added: keys.length, buffer_size: size };
     },

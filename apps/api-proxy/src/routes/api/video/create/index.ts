@@ -60,7 +60,7 @@ const create: FastifyPluginAsyncTypebox = async (app) => {
       if (!(rate > 0) || rate > 120)
         throw new AppError(ErrorCode.ValidationFailed, 'fps must be > 0 and ≤ 120', { field: 'fps' });
       const outputName = displayFilename(name, 'output_filename', `video.${fmt}`, fmt);
-      const keys = await storeFrames(app, frames);
+      const keys = await storeFrames(app, t.clientId, frames);
       const out = await runJob(app, req, JobName.VideoCreate, {
         clientId: t.clientId,
         apiKeyId: t.apiKeyId,

@@ -48,7 +48,7 @@ const multiSource: FastifyPluginAsyncTypebox = async (app) => {
           field: 'source_id',
         });
       }
-      const [key] = await storeFrames(app, [{ data: one.data, field: 'frame_data' }]);
+      const [key] = await storeFrames(app, t.clientId, [{ data: one.data, field: 'frame_data' }]);
       const size = await app.svc.state.pushFrames(t.clientId, sourceId, [key!], {
         frameCount: one.frameCount,
         sourceName: one.sourceName,
