@@ -122,7 +122,7 @@ const alert: FastifyPluginAsyncTypebox = async (app) => {
 
       let frameBlobKeys: string[] = [];
       // The agent's snapshot is the alert's frame, as in local mode (thumbnail, duplicate-scene hash).
-      if (snapshot) frameBlobKeys = await storeFrames(app, [{ data: snapshot, field: 'snapshot' }]);
+      if (snapshot) frameBlobKeys = await storeFrames(app, t.clientId, [{ data: snapshot, field: 'snapshot' }]);
       else if (b.use_server_buffer !== false) {
         const [upload, src] = await Promise.all([
           app.svc.state.getLastUpload(t.clientId),
