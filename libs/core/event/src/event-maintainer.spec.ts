@@ -145,14 +145,29 @@ describe('EventMaintainer', () => {
     // Real footage: people stop (the gate absorbs them), move on, the next one comes in 4 s after the last left.
     const s = sim();
     const burst = (x: number) => {
-      s.feed(6, (t) => person(x + 0.01 * Math.sin(t)));
-      s.feed(4, () => STILL);
+      s.feed(3, (t) => person(x + 0.01 * Math.sin(t)));
+      s.feed(5, () => STILL);
     };
     for (let i = 0; i < 6; i++) burst(0.4);
     const asks = s.of('analyze');
     // Each run is still asked at once; the +2 s recheck of a fresh scene is not repeated in every run.
-    expect(asks.filter((a) => a.reason === 'run-start').map((a) => a.t)).toEqual([0, 10, 20, 30, 40, 50]);
-    expect(asks.map((a) => a.t)).toEqual([0, 2, 10, 20, 30, 40, 50]);
+    expect(asks.filter((a) => a.reason === 'run-start').map((a) => a.t)).toEqual([0, 8, 16, 24, 32, 40]);
+    expect(asks.map((a) => a.t)).toEqual([0, 2, 8, 16, 24, 32, 40]); // afresh each time: 12 calls
+    // A continued run that goes on is rechecked after 4 s, then 8, 16: a newcomer walking the same path behind
+    // someone leaving is looked at within 4 s.
+    s.feed(50, (t) => person(0.4 + 0.01 * Math.sin(t)));
+    expect(
+      s
+        .of('analyze')
+        .slice(asks.length)
+        .map((a) => [a.t, a.reason]),
+    ).toEqual([
+      [48, 'run-start'],
+      [52, 'recheck'],
+      [60, 'recheck'],
+      [76, 'recheck'],
+    ]);
+    s.feed(4, () => STILL);
 
     // 40 s of quiet is beyond the 30 s scene memory: the next run is a fresh scene again (0 and +2 s).
     s.feed(40, () => STILL);
@@ -164,8 +179,8 @@ describe('EventMaintainer', () => {
         .slice(n)
         .map((a) => [a.t, a.reason]),
     ).toEqual([
-      [100, 'run-start'],
-      [102, 'recheck'],
+      [142, 'run-start'],
+      [144, 'recheck'],
     ]);
   });
 

@@ -90,6 +90,8 @@ export class EventMaintainer {
   private calm = 0;
   /** The AI has called the current scene calm and no incident opened since: a neighbouring run continues it. */
   private sceneCalm = false;
+  /** The first wait of this run's backoff: `sampleInterval` for a fresh scene, twice that for a continued one. */
+  private firstRecheck: number;
   private failed = false;
   private nextCadenceSlot = -Infinity;
   private cooldownUntil = -Infinity;
@@ -101,6 +103,7 @@ export class EventMaintainer {
     private readonly clock: EventClock,
   ) {
     this.scene = new SceneMemory(settings.scene);
+    this.firstRecheck = settings.sampleInterval;
   }
 
   /** An analysis is out (its verdict not yet given). */
@@ -191,19 +194,29 @@ export class EventMaintainer {
       this.runStart !== undefined && this.sceneCalm && t - this.lastMotion <= (this.settings.sceneMemory ?? 30);
     this.runStart = t;
     this.failed = false;
-    if (continues) return;
     this.calm = 0;
+    // A fresh scene is rechecked one interval after its first look (someone may only be entering); a continued
+    // one has been looked at, so twice that. Longer waits missed newcomers walking in behind someone leaving,
+    // until they next moved (20 s on the one-by-one clip at 15 s; the detection bench has the figures).
+    const base = this.settings.sampleInterval;
+    this.firstRecheck = continues ? 2 * base : base;
+    if (continues) return;
     this.sceneCalm = false;
     this.scene.reset();
   }
 
   /**
-   * Seconds to wait after an ask before asking again about the same, unchanged scene: the fixed interval after
-   * the first verdict (the first frames of a run may show an intruder only entering), then doubling.
+   * Seconds to wait after an ask before asking again about the same, unchanged scene: `firstRecheck` after the
+   * run's first verdict, then doubling up to `recheckCap`.
    */
   private recheckGap(): number {
-    const base = this.settings.sampleInterval;
-    return Math.min(Math.max(base, this.settings.recheckCap ?? 60), base * 2 ** Math.max(0, this.calm - 1));
+    const cap = Math.max(this.settings.sampleInterval, this.settings.recheckCap ?? 60);
+    return Math.min(cap, this.firstRecheck * 2 ** Math.max(0, this.calm - 1));
+  }
+
+  /** Longest wait before asking about something new (never shorter than the sample interval). */
+  private noveltyGap(): number {
+    return Math.max(this.settings.sampleInterval, this.settings.noveltyCap ?? 15);
   }
 
   private askReason(t: number, novelty: Novelty | undefined): AnalyzeReason | undefined {
@@ -214,8 +227,7 @@ export class EventMaintainer {
     if (this.failed || !this.scene.hasKnownScene) return 'retry';
     const recheck = this.recheckGap();
     if (since >= recheck) return 'recheck';
-    const noveltyGap = Math.min(Math.max(sampleInterval, this.settings.noveltyCap ?? 15), recheck);
-    if (novelty && since >= noveltyGap) return novelty;
+    if (novelty && since >= Math.min(this.noveltyGap(), recheck)) return novelty;
     return undefined;
   }
 
