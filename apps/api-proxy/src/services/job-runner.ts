@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppError,
   ErrorCode,
@@ -9,8 +9,11 @@ import {
   type JobResultMap,
 } from '@vigint/contracts';
 
+/** What runJob needs of the request: its `Prefer` header and its logger (a FastifyRequest is one). */
+export type JobCaller = Pick<FastifyRequest, 'headers'> & { log: FastifyBaseLogger };
+
 /** True when the caller sent `Prefer: respond-async` (RFC 7240). */
-export function prefersAsync(req: FastifyRequest): boolean {
+export function prefersAsync(req: Pick<FastifyRequest, 'headers'>): boolean {
   const p = req.headers.prefer;
   const v = Array.isArray(p) ? p.join(',') : (p ?? '');
   return v
@@ -34,7 +37,7 @@ export type JobOutcome<N extends JobName> =
  */
 export async function runJob<N extends JobName>(
   app: FastifyInstance,
-  req: FastifyRequest,
+  req: JobCaller,
   name: N,
   data: JobPayloadMap[N],
   options: { jobId?: string; waitMs?: number } = {},
