@@ -168,13 +168,15 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     ...new MaintenanceProcessor({
       db,
       store,
-      // Only clear() is used here: TTL and buffer length are the gateway's business.
+      // Only erasure is done here: TTL and buffer length are the gateway's business.
       clientState: new ClientStateStore({
         redis: blobRedis,
         prefix: config.QUEUE_PREFIX,
         ttlSeconds: 3600,
         maxFrames: 64,
+        blobs,
       }),
+      jobs: queue,
     }).handlers(),
   };
 

@@ -7,14 +7,19 @@ import {
   type StorageCleanupResult,
 } from '@vigint/contracts';
 import type { ArtifactRecord, Db } from '@vigint/db';
-import type { ClientStateStore, JobContext, JobHandler } from '@vigint/queue';
+import type { ClientStateStore, JobContext, JobHandler, JobQueue } from '@vigint/queue';
 import type { ArtifactStore } from '@vigint/storage';
 
 export interface MaintenanceDeps {
   db: Pick<Db, 'artifacts' | 'clients'>;
   store: Pick<ArtifactStore, 'delete'>;
-  /** The gateway's per-client state in Redis (frame buffers, last upload): erased with the client's videos. */
-  clientState?: Pick<ClientStateStore, 'clear'>;
+  /**
+   * The gateway's per-client state in Redis (frame buffers and their blobs, last upload, the video pages'
+   * metadata): erased with the client's videos.
+   */
+  clientState?: Pick<ClientStateStore, 'clear' | 'deleteVideoMeta'>;
+  /** The client's BullMQ jobs (payloads, results, failures): erased too. */
+  jobs?: Pick<JobQueue, 'removeClientJobs'>;
 }
 
 const PAGE = 500;
@@ -65,10 +70,18 @@ export class MaintenanceProcessor {
     return totals;
   }
 
-  /** Erases the client's stored videos (bytes and rows) and buffered frames in one call. */
+  /**
+   * Erases everything the client's footage left: stored videos (bytes and rows) and their page metadata,
+   * buffered frames and every frame blob, incidents, alerts and notice deliveries, and the client's jobs
+   * (data and results) except this one. The client, its keys and settings, usage counts and the audit log stay.
+   */
   async erase(data: ClientErasePayload, ctx: JobContext): Promise<StorageCleanupResult> {
+    // Queued jobs first, so none of them starts and writes again while the rest is erased.
+    const first = await this.deps.jobs?.removeClientJobs(data.clientId, ctx.jobId);
     await this.deps.clientState?.clear(data.clientId);
     const rows = await this.deps.db.artifacts.deleteAllForClient(data.clientId);
+    await this.deps.clientState?.deleteVideoMeta(rows.map((r) => r.id));
+    const records = await this.deps.db.clients.eraseRecords(data.clientId);
     const totals: StorageCleanupResult = { cleaned: 0, failed: 0, total: rows.length, bytesFreed: 0 };
     for (const row of rows) {
       try {
@@ -84,7 +97,11 @@ export class MaintenanceProcessor {
       // Rows are gone already; a retry cannot find these bytes again, so say so loudly instead of retrying.
       ctx.log.error({ failed: totals.failed }, 'client erase left orphan bytes');
     }
-    ctx.log.info({ ...totals, clientId: data.clientId }, 'client erase done');
+    // Again at the end: jobs that were running meanwhile have finished (or are still running: logged).
+    const last = (await this.deps.jobs?.removeClientJobs(data.clientId, ctx.jobId)) ?? { removed: 0, active: 0 };
+    if (last.active > 0) ctx.log.warn({ active: last.active }, 'client erase: jobs still running were not removed');
+    const jobsRemoved = (first?.removed ?? 0) + last.removed;
+    ctx.log.info({ ...totals, ...records, jobsRemoved, clientId: data.clientId }, 'client erase done');
     return totals;
   }
 

@@ -9,12 +9,15 @@ import {
   IncidentType,
   JobName,
   JobState,
+  QueueName,
   RiskLevel,
   VideoFormat,
   type AlertSendPayload,
 } from '@vigint/contracts';
 import { silentLogger } from '@vigint/logger';
-import { ClientStateStore } from '@vigint/queue';
+import { Queue, type Job } from 'bullmq';
+import pg from 'pg';
+import { BlobStore, ClientStateStore } from '@vigint/queue';
 import { geminiReply, makeJpegFrames, makeTestVideo } from '@vigint/testing';
 import { loadWorkerConfig } from '../../src/config';
 import { startWorkers, type WorkerApp } from '../../src/workers';
@@ -290,18 +293,79 @@ describe('worker end to end (Redis, PostgreSQL, ffmpeg, SMTP, fake Gemini)', () 
     expect(schedulers).toEqual(['storage-cleanup-expired']);
   });
 
-  it('ClientErase removes every stored video of the client', async () => {
+  it('ClientErase leaves nothing of the client: videos, frames and blobs, video pages, incidents and alerts, jobs', async () => {
     const rows = await h.db.artifacts.listForClient(h.clientId);
     expect(rows.length).toBeGreaterThan(0);
-    const state = new ClientStateStore({ redis: h.redis, prefix: h.prefix, ttlSeconds: 600, maxFrames: 8 });
+    const cid = h.clientId;
+    const other = (await h.db.clients.create({ name: 'Other', email: 'other@erase.test' })).client.id;
+    const blobs = new BlobStore(h.redis, h.prefix, { maxBytes: 50 * 1024 * 1024, maxBlobs: 100 });
+    const state = new ClientStateStore({ redis: h.redis, prefix: h.prefix, ttlSeconds: 600, maxFrames: 8, blobs });
     const upload = { artifactId: rows[0]!.id, filename: 'a.mp4', sizeBytes: 1, durationSeconds: 1, frameCount: 1 };
-    await state.setLastUpload(h.clientId, { ...upload, uploadedAt: new Date().toISOString() });
-    expect(await state.getLastUpload(h.clientId)).not.toBeNull();
-    const { id } = await h.queue.enqueue(JobName.ClientErase, { clientId: h.clientId });
-    const view = await h.queue.waitFor<JobName.ClientErase>(id, WAIT);
-    expect(view?.result).toMatchObject({ cleaned: rows.length, failed: 0, total: rows.length });
-    expect(await h.db.artifacts.listForClient(h.clientId)).toEqual([]);
-    for (const r of rows) expect(await app.store.stat(r.storageKey)).toBeNull();
-    expect(await state.getLastUpload(h.clientId)).toBeNull();
+    await state.setLastUpload(cid, { ...upload, uploadedAt: new Date().toISOString() });
+    const buffered = await blobs.putMany(frames.slice(0, 3), 600, cid);
+    await state.pushFrames(cid, 'cam', buffered);
+    await state.getFrames(cid, 'cam', 2); // held for a job
+    const loose = await blobs.putMany(frames.slice(3, 4), 600, cid);
+    const meta = { analysis: 'A person at the gate', riskLevel: 'high', incidentType: 'intrusion', cameraName: 'gate' };
+    await state.setVideoMeta(rows[0]!.id, { ...meta, occurredAt: new Date().toISOString() }, 600);
+    const othersBlob = await blobs.putMany(frames.slice(0, 1), 600, other);
+    const othersJob = await h.queue.enqueue(JobName.StorageCleanup, { mode: 'expired', clientId: other });
+    await h.queue.waitFor(othersJob.id, WAIT);
+    const sql = new pg.Client({ connectionString: h.database.url });
+    await sql.connect();
+    const countRows = async (table: string, id: string) =>
+      Number((await sql.query(`SELECT count(*)::int AS n FROM ${table} WHERE client_id = $1`, [Number(id)])).rows[0].n);
+    try {
+      expect(await countRows('alerts', cid)).toBeGreaterThan(0);
+      expect((await clientJobs(cid)).length).toBeGreaterThan(3);
+
+      const { id } = await h.queue.enqueue(JobName.ClientErase, { clientId: cid });
+      const view = await h.queue.waitFor<JobName.ClientErase>(id, WAIT);
+      expect(view?.result).toMatchObject({ cleaned: rows.length, failed: 0, total: rows.length });
+      for (const r of rows) expect(await app.store.stat(r.storageKey)).toBeNull();
+      // PostgreSQL: no footage row, incident, alert or notice of the client.
+      for (const table of ['artifacts', 'incidents', 'alerts', 'notice_deliveries']) {
+        expect(await countRows(table, cid), table).toBe(0);
+      }
+      // Redis: no key of the client under the prefix (rate counters excepted: no data, they expire in their window)...
+      const left = (await scanKeys(`${h.prefix}:*`)).filter(
+        (k) => k.split(':').includes(cid) && !k.includes(':limit:'),
+      );
+      expect(left).toEqual([]);
+      for (const k of [...buffered, ...loose])
+        await expect(h.blobs.get(k)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await state.getVideoMeta(rows[0]!.id)).toBeNull();
+      expect(await state.getLastUpload(cid)).toBeNull();
+      // ...and no job of the client but the erase job itself.
+      expect((await clientJobs(cid)).map((j) => j.name)).toEqual([JobName.ClientErase]);
+      // The other client keeps its blob and its job.
+      expect((await h.blobs.get(othersBlob[0]!)).length).toBe(frames[0]!.length);
+      expect(await h.queue.getJob(othersJob.id)).not.toBeNull();
+    } finally {
+      await sql.end();
+    }
   });
+
+  async function scanKeys(pattern: string): Promise<string[]> {
+    const out: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await h.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      out.push(...keys);
+    } while (cursor !== '0');
+    return out;
+  }
+
+  /** Every job of any queue and state whose data names the client. */
+  async function clientJobs(clientId: string): Promise<Job[]> {
+    const out: Job[] = [];
+    for (const name of Object.values(QueueName)) {
+      const q = new Queue(name, { connection: h.redis, prefix: h.prefix });
+      const jobs = await q.getJobs(['completed', 'failed', 'wait', 'delayed', 'prioritized', 'paused', 'active']);
+      out.push(...jobs.filter((j) => (j?.data as { clientId?: string })?.clientId === clientId));
+      await q.close();
+    }
+    return out;
+  }
 });

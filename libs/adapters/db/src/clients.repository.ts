@@ -143,4 +143,20 @@ export class ClientsRepository {
     const { count } = await this.prisma.client.deleteMany({ where: { id: n } });
     return count > 0;
   }
+
+  /**
+   * Erasure of what the client's footage said: incidents (analysis, verdicts, camera names, delivery log),
+   * alerts (camera name, recipient, scene hashes) and notice deliveries, in one transaction. The client,
+   * its keys, cameras, settings, usage counts and audit log stay.
+   */
+  async eraseRecords(clientId: string): Promise<{ incidents: number; alerts: number; notices: number }> {
+    const cid = parseIntId(clientId);
+    if (cid === undefined) return { incidents: 0, alerts: 0, notices: 0 };
+    return this.prisma.$transaction(async (tx) => {
+      const notices = await tx.noticeDelivery.deleteMany({ where: { clientId: cid } });
+      const alerts = await tx.alert.deleteMany({ where: { clientId: cid } });
+      const incidents = await tx.incident.deleteMany({ where: { clientId: cid } });
+      return { incidents: incidents.count, alerts: alerts.count, notices: notices.count };
+    });
+  }
 }

@@ -185,6 +185,12 @@ export class ClientStateStore {
     return raw ? (JSON.parse(raw) as VideoMeta) : null;
   }
 
+  /** Deletes the page metadata (analysis, camera name) of these videos (erasure). */
+  async deleteVideoMeta(videoIds: string[]): Promise<void> {
+    if (videoIds.length === 0) return;
+    await this.redis.del(...videoIds.map((id) => [this.prefix, 'video-meta', id].join(':')));
+  }
+
   /** Forgets everything about a client (erasure, tests), and with `blobs` deletes every frame it stored. */
   async clear(clientId: string): Promise<void> {
     const keys = ['frames', 'sources', 'upload'].map((p) => this.key(clientId, p));

@@ -218,6 +218,41 @@ export class JobQueue {
     await this.withRedis('schedule', () => this.queue(JOB_QUEUE[name]).removeJobScheduler(schedulerId));
   }
 
+  /**
+   * Erasure: removes every job of the client that is not running (queued, delayed, finished or failed,
+   * with its data, result and logs), in every queue. A running job cannot be removed (BullMQ holds its
+   * lock); it is counted in `active` and ends as usual. `except` keeps one job (the erase job itself).
+   */
+  async removeClientJobs(clientId: string, except?: string): Promise<{ removed: number; active: number }> {
+    const states = ['completed', 'failed', 'wait', 'delayed', 'prioritized', 'paused', 'waiting-children'] as const;
+    const PAGE = 200;
+    let removed = 0;
+    let active = 0;
+    for (const queue of this.queues.values()) {
+      const ids: string[] = [];
+      for (const state of states) {
+        for (let start = 0; ; start += PAGE) {
+          const jobs = await this.withRedis('list jobs', () => queue.getJobs([state], start, start + PAGE - 1, true));
+          for (const job of jobs) {
+            if (job?.id && job.id !== except && (job.data as { clientId?: unknown })?.clientId === clientId) {
+              ids.push(job.id);
+            }
+          }
+          if (jobs.length < PAGE) break;
+        }
+      }
+      for (const id of ids) {
+        // 0: it started meanwhile (locked), and is counted with the running ones below.
+        removed += await this.withRedis('remove job', () => queue.remove(id));
+      }
+      const running = await this.withRedis('list jobs', () => queue.getJobs(['active'], 0, -1));
+      active += running.filter(
+        (j) => j?.id !== except && (j?.data as { clientId?: unknown })?.clientId === clientId,
+      ).length;
+    }
+    return { removed, active };
+  }
+
   /** Throws DEPENDENCY_UNAVAILABLE when Redis does not answer within the bound. */
   async ping(): Promise<void> {
     await this.withRedis('ping', () => this.connection.ping());
