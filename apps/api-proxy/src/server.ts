@@ -20,6 +20,9 @@ export async function buildServer(opts: BuildOptions): Promise<FastifyInstance> 
     trustProxy: trustProxySetting(config.TRUST_PROXY),
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
+    // Signed console action tokens (/console/act/<token>) run to ~140 characters with a UUID incident id;
+    // find-my-way's default of 100 sent them to the 404 page. Schemas still bound every param.
+    routerOptions: { maxParamLength: 500 },
     ajv: {
       // No type coercion of JSON bodies: a string where a number belongs is a 400, and `null` in a nullable
       // field stays null (coercion would turn it into 0 before the null branch is tried).

@@ -254,7 +254,14 @@ export function createLocalBackend(
     maxClipBytes: clipBudgetBytes,
   });
   const stores = createLocalStores(config.fast ? {} : { dir: config.outbox });
-  const policy = new DeliveryPolicy({ alerts, clipBudgetBytes, compressor: clips, incidents: stores.incidents, log });
+  const policy = new DeliveryPolicy({
+    alerts,
+    clipBudgetBytes,
+    compressor: clips,
+    incidents: stores.incidents,
+    cameras: stores.cameras,
+    log,
+  });
   const notify = config.notify;
   const firstNotice = notify
     ? new FirstNoticeService({

@@ -1,8 +1,25 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnalysisStage, IncidentType, RiskLevel, type AnalysisResult } from '@vigint/contracts';
+import {
+  AlertService,
+  createLocalStores,
+  DeliveryPolicy,
+  FirstNoticeService,
+  MemoryAlertLedger,
+  noticeSettingsFrom,
+} from '@vigint/alerting';
+import {
+  AlertLanguage,
+  AnalysisStage,
+  CameraState,
+  IncidentType,
+  RiskLevel,
+  type AnalysisResult,
+} from '@vigint/contracts';
+import { createMailer } from '@vigint/mailer';
+import { MemoryNoticeLedger, NotifyAdapter } from '@vigint/notify';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
 import { silentLogger } from '@vigint/logger';
@@ -10,7 +27,7 @@ import { verifyWebhook } from '@vigint/notify';
 import { makeTestJpeg, startFakeNtfy, startFakeWebhook, type FakeNtfy, type FakeWebhook } from '@vigint/testing';
 import { parseCli } from './cli';
 import { loadAgentConfig } from './config';
-import { createLocalBackend } from './local-backend';
+import { createLocalBackend, LocalBackend, LOCAL_TENANT, type LocalBackendOptions } from './local-backend';
 import { UserError } from './user-error';
 
 const ANALYSIS: AnalysisResult = {
@@ -117,5 +134,80 @@ describe('local mode first notice', () => {
       /notify\.nfty: unknown key \(did you mean "ntfy"\?\)/,
     );
     await expect(configWith(['notify:', '  time_zone: Mars/Olympus'])).rejects.toThrow(UserError);
+  });
+
+  it('a snoozed camera keeps recording and listing incidents but sends no notice and no e-mail', async () => {
+    const outbox = join(work, 'snooze-outbox');
+    const image = new ImageAdapter();
+    const stores = createLocalStores();
+    const mailer = createMailer({ EMAIL_OUTBOX_DIR: outbox }, silentLogger);
+    const alerts = new AlertService({ mailer, ledger: new MemoryAlertLedger(), image, from: 'vigint@localhost' });
+    const policy = new DeliveryPolicy({
+      alerts,
+      clipBudgetBytes: 10_000_000,
+      incidents: stores.incidents,
+      cameras: stores.cameras,
+    });
+    const firstNotice = new FirstNoticeService({
+      notify: new NotifyAdapter({ sleep: async () => undefined }),
+      ledger: new MemoryNoticeLedger(),
+      settings: noticeSettingsFrom(stores.cameras, async () => ({
+        channels: { ntfy: { server: ntfy.url, topic: 'snz' } },
+      })),
+      deliveryLog: stores.incidents,
+    });
+    const backend = new LocalBackend({
+      policy,
+      mailer,
+      image,
+      stores,
+      firstNotice,
+      to: 'owner@example.com',
+      from: 'vigint@localhost',
+      description: 'test',
+      log: silentLogger,
+    } as unknown as LocalBackendOptions);
+    await backend.heartbeat([
+      {
+        cameraId: 'shed',
+        cameraName: 'Shed',
+        state: CameraState.Live,
+        lastFrameAt: new Date(),
+        alertThreshold: RiskLevel.Medium,
+      },
+    ]);
+    await stores.cameras.snooze(LOCAL_TENANT, 'shed', new Date(Date.now() + 15 * 60_000));
+    const incident = async (key: string) => ({
+      idempotencyKey: key,
+      cameraId: 'shed',
+      cameraName: 'Shed',
+      startedAt: new Date(Date.now() - 8_000),
+      endedAt: new Date(),
+      detectedAt: new Date(),
+      riskLevel: RiskLevel.High,
+      analysis: { ...ANALYSIS, analysis: 'A person forces the shed door.' },
+      snapshot: await makeTestJpeg({ width: 160, height: 120 }),
+      masks: [],
+      language: AlertLanguage.En,
+    });
+    const pushes = ntfy.messages.filter((m) => m.topic === 'snz').length;
+    const quiet = await incident('shed-1767000000000');
+    await backend.announce(quiet);
+    const res = await backend.deliver(quiet, undefined);
+    expect(res).toMatchObject({ status: 'suppressed', detail: expect.stringMatching(/^camera snoozed until /) });
+    expect(ntfy.messages.filter((m) => m.topic === 'snz')).toHaveLength(pushes);
+    expect(await readdir(outbox).catch(() => [])).toEqual([]);
+    const listed = await stores.incidents.list(LOCAL_TENANT, {});
+    expect(listed.incidents.map((i) => i.idempotencyKey)).toEqual(['shed-1767000000000']);
+    expect(listed.incidents[0]!.deliveries).toMatchObject([{ channel: 'email', status: 'suppressed' }]);
+
+    // The snooze ends: the next incident notifies and mails again.
+    await stores.cameras.snooze(LOCAL_TENANT, 'shed', null);
+    const loud = await incident('shed-1767000060000');
+    await backend.announce(loud);
+    expect(await backend.deliver(loud, undefined)).toMatchObject({ status: 'sent' });
+    expect(ntfy.messages.filter((m) => m.topic === 'snz')).toHaveLength(pushes + 1);
+    expect((await readdir(outbox)).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
+    await backend.close();
   });
 });

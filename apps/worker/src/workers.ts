@@ -135,6 +135,7 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     clipBudgetBytes,
     compressor: clip,
     incidents: db.incidents,
+    cameras: db.cameras,
     links: {
       secret: config.VIDEO_LINK_SECRET ?? config.SECRET_KEY,
       baseUrl: config.PUBLIC_BASE_URL,

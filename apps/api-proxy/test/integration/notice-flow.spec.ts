@@ -186,4 +186,66 @@ describe('first notice through the gateway and the worker', () => {
     expect(webhook).toMatchObject({ status: 'sent', attempts: 5 });
     expect(rows.find((x) => x.channel === 'ntfy')).toMatchObject({ status: 'sent', attempts: 1 });
   }, 90_000);
+
+  it('the e-mail acts without signing in; a snoozed camera records its incidents but sends nothing', async () => {
+    const beat = await post('/api/cameras/heartbeat', {
+      cameras: [{ id: 'shed', name: 'Camera shed', state: 'live', lastFrameAt: new Date().toISOString() }],
+    });
+    expect(beat.statusCode, beat.body).toBe(200);
+    const alertBody = {
+      analysis: 'A person forces the shed door',
+      risk_level: 'HIGH',
+      incident_type: 'intrusion',
+      client_id: 'shed',
+      camera_name: 'Camera shed',
+      use_server_buffer: false,
+    };
+    const k1 = `shed-${Date.now()}`;
+    const first = (await post('/api/incidents', announce(k1, 'shed'))).json() as IncidentRecord;
+    const mailsBefore = smtp.messages.length;
+    expect((await post('/api/video/alert', alertBody, { 'idempotency-key': k1 })).statusCode).toBe(200);
+    const mail = (await smtp.waitForMessages(mailsBefore + 1, 20_000)).at(-1)!;
+    const links = [...String(mail.parsed.text).matchAll(/http:\/\/gateway\.test(\/console\/act\/[\w.-]+)/g)].map(
+      (m) => m[1]!,
+    );
+    expect(links).toHaveLength(4);
+    expect(mail.parsed.html).toContain(`href="http://gateway.test${links[1]}"`);
+    const [, ack, snooze15] = links;
+    // A mail scanner's GET changes nothing; the POST (the page's button, or ntfy's action) acts.
+    expect((await h.app.inject({ url: ack! })).statusCode).toBe(200);
+    const get = () => h.app.inject({ url: `/api/incidents/${first.id}`, headers: { 'x-api-key': key } });
+    expect(((await get()).json() as IncidentRecord).acknowledgedAt).toBeNull();
+    expect((await h.app.inject({ method: 'POST', url: ack! })).statusCode).toBe(200);
+    expect(((await get()).json() as IncidentRecord).acknowledgedAt).not.toBeNull();
+    expect((await h.app.inject({ method: 'POST', url: snooze15! })).statusCode).toBe(200);
+
+    // Snoozed: the next incident is recorded and listed, but no notice and no e-mail go.
+    const pushes = ntfy.messages.length;
+    const mails = smtp.messages.length;
+    const k2 = `shed-${Date.now() + 1}`;
+    const second = (await post('/api/incidents', announce(k2, 'shed'))).json() as IncidentRecord;
+    const alert = await post('/api/video/alert', alertBody, { 'idempotency-key': k2 });
+    expect(alert.statusCode, alert.body).toBe(200);
+    expect(alert.json()).toMatchObject({ status: 'suppressed' });
+    const job = await until(async () => {
+      const j = await h.app.svc.queue.getJob(`notice-${clientId}-${second.id}`);
+      return j?.state === 'completed' ? j : undefined;
+    });
+    expect(job.result).toMatchObject({ skipped: 'snoozed', outcomes: [] });
+    expect(ntfy.messages.length).toBe(pushes);
+    expect(smtp.messages.length).toBe(mails);
+    const rec = (await get()).json() as IncidentRecord;
+    expect(rec.id).toBe(first.id);
+    const listed = (
+      await h.app.inject({ url: '/api/incidents?camera=shed', headers: { 'x-api-key': key } })
+    ).json() as { incidents: IncidentRecord[] };
+    const snoozed = listed.incidents.find((i) => i.id === second.id)!;
+    expect(snoozed.deliveries).toEqual([
+      expect.objectContaining({
+        channel: 'email',
+        status: 'suppressed',
+        detail: expect.stringMatching(/snoozed until/),
+      }),
+    ]);
+  }, 90_000);
 });

@@ -14,6 +14,7 @@ import type { MailAttachment, MailTransport } from '@vigint/mailer';
 import { AlertLedgerState, type AlertLedger, type AlertRecord } from './alert-ledger';
 import { AlertTemplate } from './templates/alert-template';
 import { renderAlertEmail } from './templates/render-alert-email';
+import type { IncidentActionLinks } from './notify/action-link';
 
 export interface AlertClip {
   /** A file on disk (streamed into the e-mail) or bytes in memory. */
@@ -52,6 +53,8 @@ export interface AlertInput {
   confirmUnanswered?: boolean;
   /** The private, signed link to the clip's page; always in the e-mail when given. */
   videoLink?: { url: string; expiresAt: Date };
+  /** Signed links to open, acknowledge and snooze without signing in (distributed mode: the console's). */
+  actionLinks?: IncidentActionLinks;
   timeZone?: string;
 }
 
@@ -327,6 +330,7 @@ export class AlertService {
           clipFailed: input.clipFailed,
           confirmUnanswered: input.confirmUnanswered,
           videoLink: input.videoLink,
+          actionLinks: input.actionLinks,
           timeZone: input.timeZone,
         },
       },

@@ -4,12 +4,15 @@ import {
   DeliveryState,
   isAppError,
   type AlertLanguage,
+  type IncidentRecord,
   type IncidentType,
   type RiskLevel,
 } from '@vigint/contracts';
 import { silentLogger, type Logger } from '@vigint/logger';
 import type { AlertOutcome, AlertService, NoticeInput } from '../alert.service';
-import type { IncidentStore } from '../incidents/incident-store';
+import type { CameraStore, IncidentStore } from '../incidents/incident-store';
+import { incidentActionLinks } from '../notify/action-link';
+import { cameraControlOf, noticeDecision } from '../notify/notice-policy';
 import { summaryOf } from '../incidents/incident-verdicts';
 import { videoLinkFor, type VideoLinkSettings } from '../video-link';
 
@@ -30,8 +33,13 @@ export interface DeliveryPolicyOptions {
   compressor?: ClipCompressor;
   /** Where each delivery attempt is recorded (the incident's log). */
   incidents?: IncidentStore;
-  /** Distributed mode: the clip's private page. Local mode has no server to serve one. */
+  /**
+   * Distributed mode: the clip's private page, and the act-from-the-alert links (same secret and base: the
+   * console verifies them). Local mode has no server to serve either.
+   */
   links?: VideoLinkSettings;
+  /** The console's snooze and per-camera threshold: a snoozed camera records its incidents but mails nothing. */
+  cameras?: Pick<CameraStore, 'get'>;
   log?: Logger;
 }
 
@@ -91,7 +99,9 @@ export class DeliveryPolicy {
 
   async deliverIncident(input: IncidentAlertInput): Promise<IncidentAlertOutcome> {
     const temp: string[] = [];
-    await this.ensureRecorded(input);
+    const record = await this.ensureRecorded(input);
+    const quiet = await this.quieted(input);
+    if (quiet) return quiet;
     try {
       const fitted = input.clip ? await this.fitClip(input.clip.path, temp) : undefined;
       const link =
@@ -126,6 +136,14 @@ export class DeliveryPolicy {
           clipTooLarge: fitted?.tooLarge,
           clipFailed: !input.clip && Boolean(input.clipError),
           videoLink: link,
+          actionLinks:
+            record && this.o.links
+              ? incidentActionLinks(this.o.links.secret, input.linkBaseUrl ?? this.o.links.baseUrl, {
+                  clientId: input.tenant,
+                  incidentId: record.id,
+                  cameraId: input.cameraId,
+                })
+              : undefined,
           timeZone: input.timeZone,
         });
       } catch (err) {
@@ -187,10 +205,43 @@ export class DeliveryPolicy {
     }
   }
 
+  /**
+   * A snoozed camera (or a risk under the camera's console threshold) sends nothing until the snooze ends: the
+   * incident stays on record and its log says why no e-mail went. Null: send.
+   */
+  private async quieted(input: IncidentAlertInput): Promise<IncidentAlertOutcome | null> {
+    if (!this.o.cameras) return null;
+    const camera = await this.o.cameras
+      .get(input.tenant, input.cameraId)
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not read the camera'));
+    const decision = noticeDecision(input.riskLevel, cameraControlOf(camera ?? null), new Date());
+    if (decision.send) return null;
+    const reason =
+      decision.reason === 'snoozed' ? `camera snoozed until ${camera!.snoozedUntil}` : 'below the camera threshold';
+    this.log.info({ cameraId: input.cameraId, reason }, 'alert not sent');
+    await this.record(input, {
+      channel: 'email',
+      status: DeliveryState.Suppressed,
+      at: new Date().toISOString(),
+      attempt: 1,
+      detail: reason,
+    });
+    return {
+      alertId: input.alertKey,
+      status: AlertStatus.Suppressed,
+      to: input.to,
+      attempts: 0,
+      clipAttached: false,
+      suppressedReason: reason,
+      replayed: false,
+      compressed: false,
+    };
+  }
+
   /** An alert whose incident was never announced (the earlier API, an announce lost in an outage) is recorded now. */
-  private async ensureRecorded(input: IncidentAlertInput): Promise<void> {
+  private async ensureRecorded(input: IncidentAlertInput): Promise<IncidentRecord | undefined> {
     const at = input.occurredAt.toISOString();
-    await this.o.incidents
+    return this.o.incidents
       ?.open(input.tenant, {
         idempotencyKey: input.incidentKey,
         cameraId: input.cameraId,
@@ -201,7 +252,10 @@ export class DeliveryPolicy {
         incidentType: input.incidentType,
         summary: summaryOf({ analysis: input.analysis, description: input.analysis }),
       })
-      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not record the incident'));
+      .catch((err: unknown) => {
+        this.log.warn({ err: (err as Error).message }, 'could not record the incident');
+        return undefined;
+      });
   }
 
   private async record(

@@ -1,9 +1,10 @@
-import { DeliveryState, type CameraRecord, type IncidentDelivery, type NoticeChannels } from '@vigint/contracts';
+import { DeliveryState, type IncidentDelivery, type NoticeChannels } from '@vigint/contracts';
 import { silentLogger, type Logger } from '@vigint/logger';
 import type { NoticeDeliveryOutcome, NoticeLedger, NotifyAdapter } from '@vigint/notify';
 import type { CameraStore, IncidentStore } from '../incidents/incident-store';
 import { incidentActionLinks } from './action-link';
 import {
+  cameraControlOf,
   channelsFrom,
   composeFirstNotice,
   noticeDecision,
@@ -15,17 +16,6 @@ import {
 export interface NoticeSettingsSource {
   channelsFor(clientId: string): Promise<{ channels: NoticeChannels; timeZone?: string } | null>;
   cameraControl(clientId: string, cameraId: string | null): Promise<CameraControl | null>;
-}
-
-/** A camera's snooze and threshold as the console set them, from the camera store. */
-export function cameraControlOf(
-  camera: Pick<CameraRecord, 'snoozedUntil' | 'alertThreshold'> | null,
-): CameraControl | null {
-  if (!camera) return null;
-  return {
-    snoozedUntil: camera.snoozedUntil ? new Date(camera.snoozedUntil) : null,
-    alertThreshold: camera.alertThreshold ?? null,
-  };
 }
 
 /** The settings source both modes use: channels from wherever the client keeps them, controls from the camera store. */

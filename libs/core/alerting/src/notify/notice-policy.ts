@@ -1,4 +1,4 @@
-import { riskAtLeast, type NoticeChannels, type RiskLevel } from '@vigint/contracts';
+import { riskAtLeast, type CameraRecord, type NoticeChannels, type RiskLevel } from '@vigint/contracts';
 import { ChannelKind, type Notice, type NoticeChannel } from '@vigint/notify';
 import type { IncidentActionLinks } from './action-link';
 import { noticeMessages } from './notice-messages';
@@ -7,6 +7,17 @@ import { noticeMessages } from './notice-messages';
 export interface CameraControl {
   snoozedUntil: Date | null;
   alertThreshold: RiskLevel | null;
+}
+
+/** A camera's snooze and threshold as the console set them, from the camera store. */
+export function cameraControlOf(
+  camera: Pick<CameraRecord, 'snoozedUntil' | 'alertThreshold'> | null,
+): CameraControl | null {
+  if (!camera) return null;
+  return {
+    snoozedUntil: camera.snoozedUntil ? new Date(camera.snoozedUntil) : null,
+    alertThreshold: camera.alertThreshold ?? null,
+  };
 }
 
 export function snoozeActive(control: CameraControl | null | undefined, now: Date): boolean {

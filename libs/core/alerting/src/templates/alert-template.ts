@@ -28,6 +28,8 @@ export interface IncidentAlertData {
   clipFailed?: boolean;
   /** The confirming model could not answer: the screening verdict stands, and the e-mail says so. */
   confirmUnanswered?: boolean;
+  /** Signed links to open the incident in the console, acknowledge it, snooze the camera (no sign-in). */
+  actionLinks?: { open: string; acknowledge: string; snooze15: string; snooze60: string };
   /** IANA zone for the displayed time (default UTC). */
   timeZone?: string;
 }
@@ -84,6 +86,8 @@ export interface AlertMessages {
   duration: (seconds: number) => string;
   linkIntro: (expires: string) => string;
   linkButton: string;
+  /** The act-from-the-alert block. */
+  actions: { intro: string; open: string; acknowledge: string; snooze15: string; snooze60: string };
   footer: string;
   testSubject: string;
   testBody: (when: string) => string;

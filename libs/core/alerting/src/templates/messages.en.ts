@@ -47,6 +47,13 @@ export const EN: AlertMessages = {
   duration: (s) => (s >= 60 ? `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}` : `${s} s`),
   linkIntro: (expires) => `Watch the clip with this private link (valid until ${expires}):`,
   linkButton: 'Watch the clip',
+  actions: {
+    intro: 'Act on this alert without signing in (links valid 48 h):',
+    open: 'Open in the console',
+    acknowledge: 'Acknowledge',
+    snooze15: 'Snooze this camera 15 min',
+    snooze60: 'Snooze this camera 1 h',
+  },
   footer:
     'You receive this e-mail because alerts are enabled for your Vigint account. Do not forward the private link.',
   testSubject: '[Vigint] Test e-mail',

@@ -48,6 +48,13 @@ export const FR: AlertMessages = {
   duration: (s) => (s >= 60 ? `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}` : `${s} s`),
   linkIntro: (expires) => `Regardez la vidéo avec ce lien privé (valable jusqu'au ${expires}) :`,
   linkButton: 'Voir la vidéo',
+  actions: {
+    intro: 'Agir sur cette alerte sans vous connecter (liens valables 48 h) :',
+    open: 'Ouvrir dans la console',
+    acknowledge: 'Acquitter',
+    snooze15: 'Mettre cette caméra en pause 15 min',
+    snooze60: 'Mettre cette caméra en pause 1 h',
+  },
   footer:
     'Vous recevez cet e-mail car les alertes sont activées sur votre compte Vigint. Ne transférez pas le lien privé.',
   testSubject: '[Vigint] E-mail de test',

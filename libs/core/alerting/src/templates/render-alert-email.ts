@@ -96,6 +96,7 @@ function incident(m: AlertMessages, d: IncidentAlertData): RenderedMail {
                 <p style="font-size:12px;color:#666">${d.videoLink.url}</p>`
             : ''
         }
+        ${d.actionLinks ? actionBlock(m, d.actionLinks) : ''}
         <hr />
         <p style="font-size:12px;color:#666">${m.footer}</p>
       </body>
@@ -115,6 +116,9 @@ function incident(m: AlertMessages, d: IncidentAlertData): RenderedMail {
     ...(d.confirmUnanswered ? ['', m.confirmUnanswered] : []),
     ...(clipLine ? ['', clipLine] : []),
     ...(d.videoLink ? ['', m.linkIntro(expires), d.videoLink.url] : []),
+    ...(d.actionLinks
+      ? ['', m.actions.intro, ...actionRows(m, d.actionLinks).map(([label, url]) => `${label}: ${url}`)]
+      : []),
     '',
     '--',
     m.footer,
@@ -122,6 +126,32 @@ function incident(m: AlertMessages, d: IncidentAlertData): RenderedMail {
   ].join('\n');
 
   return { subject: oneLine(m.subject(risk, type, d.cameraName)), html: body.value, text };
+}
+
+type ActionLinks = NonNullable<IncidentAlertData['actionLinks']>;
+
+function actionRows(m: AlertMessages, l: ActionLinks): [string, string][] {
+  return [
+    [m.actions.open, l.open],
+    [m.actions.acknowledge, l.acknowledge],
+    [m.actions.snooze15, l.snooze15],
+    [m.actions.snooze60, l.snooze60],
+  ];
+}
+
+/** Four plain links, not a form: mail clients strip forms, and each link asks to confirm on its page. */
+function actionBlock(m: AlertMessages, l: ActionLinks) {
+  return html`<p>${m.actions.intro}</p>
+    <p>
+      ${actionRows(m, l).map(
+        ([label, url]) =>
+          html`<a
+            href="${url}"
+            style="display:inline-block;margin:0 8px 8px 0;padding:8px 12px;border:1px solid #1a73e8;color:#1a73e8;text-decoration:none;border-radius:4px"
+            >${label}</a
+          > `,
+      )}
+    </p>`;
 }
 
 function test(m: AlertMessages, d: TestMailData): RenderedMail {
