@@ -37,6 +37,11 @@ export const GatewayConfigSchema = Type.Object({
   BODY_LIMIT_MB: Type.Number({ exclusiveMinimum: 0, default: 40 }),
   /** Jobs each client may enqueue per minute and job type (analyze, alert, create...), across instances. */
   JOBS_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
+  /**
+   * Alerts (and camera notices) each client may send per hour, across instances: they all leave through
+   * the one SMTP account, so one client cannot spend its sending reputation for everyone.
+   */
+  ALERTS_PER_HOUR: Type.Integer({ minimum: 1, default: 60 }),
   /** Buffers (`source_id`s) each client may keep for multi-source analysis. */
   MAX_SOURCES: Type.Integer({ minimum: 1, default: 16 }),
   /**

@@ -162,7 +162,10 @@ export class AlertIntake {
     try {
       outcome = await runJob(app, caller, JobName.AlertSend, job);
     } catch (err) {
-      if (err instanceof AppError && !err.permanent && err.code !== ErrorCode.DependencyUnavailable) {
+      // A quota (429) is the caller's to see, like a dependency outage (503).
+      const own =
+        err instanceof AppError && (err.code === ErrorCode.DependencyUnavailable || err.code === ErrorCode.RateLimited);
+      if (err instanceof AppError && !err.permanent && !own) {
         return notYet(AlertStatus.Failed, err.message);
       }
       throw err;

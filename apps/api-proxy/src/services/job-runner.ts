@@ -2,9 +2,9 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import {
   AppError,
   ErrorCode,
+  JobName,
   JobState,
   PREFER_ASYNC,
-  type JobName,
   type JobPayloadMap,
   type JobResultMap,
 } from '@vigint/contracts';
@@ -45,6 +45,7 @@ export async function runJob<N extends JobName>(
   let job;
   try {
     await chargeJobs(app, (data as { clientId: string }).clientId, name);
+    if (name === JobName.AlertSend) await chargeAlerts(app, (data as { clientId: string }).clientId);
     job = await app.svc.queue.enqueue(name, data, options.jobId ? { jobId: options.jobId } : {});
   } catch (err) {
     await releaseFrames(app, data);
@@ -88,6 +89,26 @@ export async function chargeJobs(app: FastifyInstance, clientId: string, name: J
   if (hit.allowed) return;
   await app.svc.limits.refund(`jobs:${clientId}:${name}`, count).catch(() => undefined);
   throw new AppError(ErrorCode.RateLimited, `job quota exceeded: ${max} ${name} jobs per minute`, {
+    details: { retryAfterSeconds: Math.ceil(hit.resetMs / 1000) },
+  });
+}
+
+/**
+ * The client's alert quota: ALERTS_PER_HOUR alerts (and camera notices), counted in Redis across instances;
+ * past it 429 with Retry-After, nothing queued. A re-sent alert (same Idempotency-Key) counts again.
+ */
+export async function chargeAlerts(app: FastifyInstance, clientId: string): Promise<void> {
+  const max = app.config.ALERTS_PER_HOUR;
+  const bucket = `alerts:${clientId}`;
+  let hit;
+  try {
+    hit = await app.svc.limits.hit(bucket, max, 3_600_000);
+  } catch {
+    return;
+  }
+  if (hit.allowed) return;
+  await app.svc.limits.refund(bucket).catch(() => undefined);
+  throw new AppError(ErrorCode.RateLimited, `alert quota exceeded: ${max} alerts per hour`, {
     details: { retryAfterSeconds: Math.ceil(hit.resetMs / 1000) },
   });
 }

@@ -34,6 +34,31 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 describe('per-tenant quotas', () => {
+  it('alerts per hour per client: 429 with Retry-After past ALERTS_PER_HOUR, shared across instances, another client unaffected', async () => {
+    const env = { ALERTS_PER_HOUR: '2', JOBS_PER_MINUTE: '100', RATE_LIMIT_MAX: '100000' };
+    const shared = { db: h.db, prefix: h.prefix, storageDir: h.storageDir };
+    const [g1, g2] = [await startGateway(env, shared), await startGateway(env, shared)];
+    try {
+      const noisy = await newClient(g1, 'alerts-noisy');
+      const quiet = await newClient(g1, 'alerts-quiet');
+      const alert = (g: Harness, key: string) =>
+        post(g, key, '/api/video/alert', { analysis: 'x', use_server_buffer: false, client_id: 'cam' });
+      expect((await alert(g1, noisy)).statusCode).toBe(202);
+      expect((await alert(g2, noisy)).statusCode).toBe(202);
+      for (const g of [g1, g2]) {
+        const over = await alert(g, noisy);
+        expect(over.statusCode).toBe(429);
+        expect(over.json()).toMatchObject({ code: ErrorCode.RateLimited });
+        expect(over.json().error).toMatch(/alert quota exceeded: 2 alerts per hour/);
+        expect(Number(over.headers['retry-after'])).toBeGreaterThan(3000);
+      }
+      expect((await alert(g2, quiet)).statusCode).toBe(202);
+    } finally {
+      await g1.close();
+      await g2.close();
+    }
+  });
+
   it('jobs per minute per job type: 429 with Retry-After past it, other types and other clients unaffected, shared across instances', async () => {
     const [flood, calm] = keys as [string, string];
     const frame = b64(await jpeg());

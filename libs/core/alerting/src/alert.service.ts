@@ -164,7 +164,8 @@ export class AlertService {
 
     const duplicate = await this.findDuplicate(input, sceneHashes);
     if (duplicate) {
-      const reason = `same scene as alert ${duplicate.alertKey} within ${Math.round(this.cooldownMs / 1000)} s`;
+      const what = sceneHashes.length ? 'same scene as' : 'no frame to compare, same camera as';
+      const reason = `${what} alert ${duplicate.alertKey} within ${Math.round(this.cooldownMs / 1000)} s`;
       await ledger.markSuppressed(input.alertKey, { reason, duplicateOf: duplicate.alertKey });
       log.info({ duplicateOf: duplicate.alertKey }, 'alert suppressed: duplicate scene');
       return {
@@ -271,15 +272,22 @@ export class AlertService {
     }
   }
 
+  /**
+   * Every alert is checked: with frames, the same scene (perceptual hashes) on the same camera within the
+   * cooldown; without any frame, nothing tells two scenes apart, so another frameless alert of the same
+   * camera within the cooldown is the duplicate (one e-mail per camera and cooldown, not one per request).
+   */
   private async findDuplicate(input: AlertInput, hashes: string[]): Promise<AlertRecord | undefined> {
-    if (hashes.length === 0 || this.cooldownMs <= 0) return undefined;
+    if (this.cooldownMs <= 0) return undefined;
     const since = new Date(input.occurredAt.getTime() - this.cooldownMs);
     const recent = await this.options.ledger.findRecent(input.clientKey, input.cameraId, since);
     return recent.find(
       (r) =>
         r.alertKey !== input.alertKey &&
         r.occurredAt.getTime() <= input.occurredAt.getTime() + this.cooldownMs &&
-        r.sceneHashes.some((a) => hashes.some((b) => hammingDistance(a, b) <= this.sceneDistance)),
+        (hashes.length === 0
+          ? r.sceneHashes.length === 0
+          : r.sceneHashes.some((a) => hashes.some((b) => hammingDistance(a, b) <= this.sceneDistance))),
     );
   }
 

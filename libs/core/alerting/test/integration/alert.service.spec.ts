@@ -143,6 +143,30 @@ describe('AlertService with a real SMTP server', () => {
     expect(smtp.messages).toHaveLength(4);
   });
 
+  it('suppresses a frameless alert after another frameless one of the same camera within the cooldown', async () => {
+    const svc = service();
+    expect((await svc.send(input({ frames: [] }))).status).toBe(AlertStatus.Delivered);
+    const dup = await svc.send(
+      input({ alertKey: 'incident-2', frames: [], occurredAt: new Date(t0.getTime() + 10_000) }),
+    );
+    expect(dup).toMatchObject({ status: AlertStatus.Suppressed, duplicateOf: 'incident-1' });
+    expect(dup.suppressedReason).toMatch(/no frame to compare/);
+    // Another camera, a framed alert, or after the cooldown: sent.
+    const porch = input({
+      alertKey: 'i-3',
+      cameraId: 'porch',
+      frames: [],
+      occurredAt: new Date(t0.getTime() + 11_000),
+    });
+    expect((await svc.send(porch)).status).toBe(AlertStatus.Delivered);
+    expect((await svc.send(input({ alertKey: 'i-4', occurredAt: new Date(t0.getTime() + 12_000) }))).status).toBe(
+      AlertStatus.Delivered,
+    );
+    const later = input({ alertKey: 'i-5', frames: [], occurredAt: new Date(t0.getTime() + 75_000) });
+    expect((await svc.send(later)).status).toBe(AlertStatus.Delivered);
+    expect(smtp.messages).toHaveLength(4);
+  });
+
   it('tells two cameras named alike apart: the same scene on another camera id is its own alert', async () => {
     const svc = service();
     await svc.send(input({ cameraId: 'door-1', cameraName: 'Door' }));
