@@ -92,6 +92,9 @@ export const GatewayConfigSchema = Type.Object({
     default: 'auto',
   }),
   AI_PRICES_JSON: Type.Optional(Type.String()),
+  /** Default AI spend caps per client (USD per UTC day / month); a client's own budget overrides them. */
+  AI_BUDGET_DAILY_USD: Type.Optional(Type.Number({ minimum: 0 })),
+  AI_BUDGET_MONTHLY_USD: Type.Optional(Type.Number({ minimum: 0 })),
   LOG_LEVEL: Type.String({ default: 'info' }),
 });
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;

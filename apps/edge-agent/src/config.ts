@@ -55,7 +55,7 @@ export interface AgentConfig {
   geminiModels: { short: string; long: string };
   geminiBaseUrl?: string;
   /** The AI settings as named in the environment, for the provider registry (libs/core/alerting). */
-  ai: AiProviderConfig & { AI_PRICES_JSON?: string };
+  ai: AiProviderConfig & { AI_PRICES_JSON?: string; AI_BUDGET_DAILY_USD?: number; AI_BUDGET_MONTHLY_USD?: number };
   email: {
     smtpServer?: string;
     smtpPort: number;
@@ -103,6 +103,8 @@ export const AgentEnv = Type.Object({
   AI_MODEL_LONG: Type.Optional(Type.String()),
   AI_MODEL_FALLBACK: Type.Optional(Type.String()),
   AI_PRICES_JSON: Type.Optional(Type.String()),
+  AI_BUDGET_DAILY_USD: Type.Optional(Type.Number({ minimum: 0 })),
+  AI_BUDGET_MONTHLY_USD: Type.Optional(Type.Number({ minimum: 0 })),
   EMAIL_SMTP_SERVER: Type.Optional(Type.String()),
   EMAIL_SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
   EMAIL_USERNAME: Type.Optional(Type.String()),
@@ -477,6 +479,8 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
       AI_MODEL_LONG: e.AI_MODEL_LONG,
       AI_MODEL_FALLBACK: e.AI_MODEL_FALLBACK,
       AI_PRICES_JSON: e.AI_PRICES_JSON,
+      AI_BUDGET_DAILY_USD: e.AI_BUDGET_DAILY_USD,
+      AI_BUDGET_MONTHLY_USD: e.AI_BUDGET_MONTHLY_USD,
     },
     email: {
       smtpServer: e.EMAIL_SMTP_SERVER,

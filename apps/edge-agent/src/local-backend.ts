@@ -13,6 +13,10 @@ import {
   noticeSettingsFrom,
   selectAnalysisProvider,
   selfHostedPrices,
+  BudgetService,
+  FileSpendStore,
+  MailBudgetNotifier,
+  MemorySpendStore,
   type CameraStore,
   type IncidentStore,
 } from '@vigint/alerting';
@@ -36,6 +40,10 @@ import type {
 import type { AgentConfig } from './config';
 import { incidentOpenOf } from './backend';
 import { UserError } from './user-error';
+import { join } from 'node:path';
+
+/** Local mode's one client: the key of its AI spend counters. */
+const LOCAL_CLIENT_ID = 'local';
 
 export interface LocalBackendOptions {
   analysis: AnalysisService;
@@ -91,6 +99,8 @@ export class LocalBackend implements IncidentBackend {
       language: req.language,
       masks: req.masks,
       cameraName: req.cameraName,
+      // Local mode is one client: its budget (AI_BUDGET_*_USD) is counted in ai-spend.json beside the outbox.
+      clientId: LOCAL_CLIENT_ID,
       shortSpanSeconds: this.o.shortBufferSeconds,
       longSpanSeconds: this.o.longBufferSeconds,
       signal: req.signal,
@@ -220,14 +230,6 @@ export function createLocalBackend(
     openai: (c) => new OpenAiAdapter({ baseUrl: c.AI_BASE_URL!, apiKey: c.AI_API_KEY, log }),
   });
   const provider = selected.provider;
-  const analysis = new AnalysisService({
-    provider,
-    image,
-    models: selected.models,
-    fallbackModel: selected.fallbackModel,
-    pricer: new AiPricer(buildPriceTable(config.ai.AI_PRICES_JSON, selfHostedPrices(config.ai)), log),
-    log,
-  });
   const mailer = createMailer(
     {
       EMAIL_SMTP_SERVER: config.email.smtpServer,
@@ -238,6 +240,31 @@ export function createLocalBackend(
     },
     log,
   );
+  const budgetTo = config.email.to ?? 'alerts@localhost';
+  const budget =
+    config.ai.AI_BUDGET_DAILY_USD !== undefined || config.ai.AI_BUDGET_MONTHLY_USD !== undefined
+      ? new BudgetService({
+          // --fast back-tests stand alone: their spend is not added to the live cameras' day.
+          store: config.fast ? new MemorySpendStore() : new FileSpendStore(join(config.outbox, 'ai-spend.json')),
+          defaults: { dailyUsd: config.ai.AI_BUDGET_DAILY_USD, monthlyUsd: config.ai.AI_BUDGET_MONTHLY_USD },
+          notifier: new MailBudgetNotifier({
+            mailer,
+            from: config.email.from,
+            recipient: async () => ({ email: budgetTo, language: config.cameras[0]?.language ?? AlertLanguage.En }),
+            log,
+          }),
+          log,
+        })
+      : undefined;
+  const analysis = new AnalysisService({
+    provider,
+    image,
+    models: selected.models,
+    fallbackModel: selected.fallbackModel,
+    pricer: new AiPricer(buildPriceTable(config.ai.AI_PRICES_JSON, selfHostedPrices(config.ai)), log),
+    budget,
+    log,
+  });
   // Back-testing a file with --fast: every run stands alone (a file ledger would suppress the same scene
   // replayed a minute later). Live cameras keep a ledger beside the outbox so a restart never mails twice.
   const ledger = config.fast ? new MemoryAlertLedger() : new FileAlertLedger(config.outbox);

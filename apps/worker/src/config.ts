@@ -52,6 +52,9 @@ export const WorkerConfigSchema = Type.Object({
   AI_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
   /** Check each configured model with models.get at start (a retired model stops the worker). */
   AI_CHECK_MODELS: Type.Boolean({ default: true }),
+  /** Default AI spend caps per client (USD per UTC day / month); the admin API sets a client's own. */
+  AI_BUDGET_DAILY_USD: Type.Optional(Type.Number({ minimum: 0 })),
+  AI_BUDGET_MONTHLY_USD: Type.Optional(Type.Number({ minimum: 0 })),
   /** Per-model prices overriding the built-in table: `{"model": {"input": USD/1M, "output": USD/1M}}`. */
   AI_PRICES_JSON: Type.Optional(Type.String()),
   /** A job's video (≤ this many bytes) goes inline to the confirming model instead of frames; 0 = frames only. */

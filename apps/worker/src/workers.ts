@@ -2,7 +2,9 @@ import {
   AiPricer,
   AlertService,
   AnalysisService,
+  BudgetService,
   buildPriceTable,
+  MailBudgetNotifier,
   DeliveryPolicy,
   FirstNoticeService,
   noticeSettingsFrom,
@@ -10,7 +12,7 @@ import {
   selfHostedPrices,
 } from '@vigint/alerting';
 import { ClipService, emailBudgetBytes } from '@vigint/clip';
-import { JobName, QueueName } from '@vigint/contracts';
+import { AlertLanguage, JobName, QueueName } from '@vigint/contracts';
 import { createDb, type Db } from '@vigint/db';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { GeminiAdapter } from '@vigint/gemini';
@@ -23,6 +25,7 @@ import {
   BlobStore,
   ClientStateStore,
   JobQueue,
+  RedisSpendStore,
   createWorkerRedis,
   createWorkers,
   type JobHandlers,
@@ -94,19 +97,6 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
   });
   const provider = ai.provider;
   if (!provider) log.warn({ reason: ai.offlineReason }, 'no AI provider: the offline analyzer answers analysis jobs');
-  const analysis = new AnalysisService({
-    provider,
-    image,
-    models: ai.models,
-    fallbackModel: ai.fallbackModel,
-    pricer: new AiPricer(buildPriceTable(config.AI_PRICES_JSON, selfHostedPrices(config)), log),
-    confirmThinking: config.GEMINI_CONFIRM_THINKING,
-    log,
-    // Inline video is a Gemini feature; Chat Completions take frames only.
-    inlineVideoMaxBytes: config.AI_PROVIDER === 'gemini' ? config.GEMINI_INLINE_VIDEO_MAX_BYTES : 0,
-  });
-  // A retired or unknown model is a start-up error naming the variable, not a stream of failed jobs.
-  if (config.AI_CHECK_MODELS) await analysis.checkModels(ai.sources);
   const mailer: MailTransport = createMailer(
     {
       EMAIL_SMTP_SERVER: config.EMAIL_SMTP_SERVER,
@@ -118,6 +108,38 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     },
     log,
   );
+  // The client's AI spend: caps in PostgreSQL, counters in Redis shared with every worker and gateway.
+  const budget = new BudgetService({
+    store: new RedisSpendStore(blobRedis, config.QUEUE_PREFIX),
+    limits: db.aiBudget,
+    usage: db.aiBudget,
+    defaults: { dailyUsd: config.AI_BUDGET_DAILY_USD, monthlyUsd: config.AI_BUDGET_MONTHLY_USD },
+    notifier: new MailBudgetNotifier({
+      mailer,
+      from: config.EMAIL_FROM,
+      recipient: async (clientId) => {
+        const c = await db.clients.findById(clientId);
+        const email = c?.email ?? config.EMAIL_TO;
+        return email ? { email, language: c?.language === 'fr' ? AlertLanguage.Fr : AlertLanguage.En } : undefined;
+      },
+      log,
+    }),
+    log,
+  });
+  const analysis = new AnalysisService({
+    provider,
+    image,
+    models: ai.models,
+    fallbackModel: ai.fallbackModel,
+    pricer: new AiPricer(buildPriceTable(config.AI_PRICES_JSON, selfHostedPrices(config)), log),
+    budget,
+    confirmThinking: config.GEMINI_CONFIRM_THINKING,
+    log,
+    // Inline video is a Gemini feature; Chat Completions take frames only.
+    inlineVideoMaxBytes: config.AI_PROVIDER === 'gemini' ? config.GEMINI_INLINE_VIDEO_MAX_BYTES : 0,
+  });
+  // A retired or unknown model is a start-up error naming the variable, not a stream of failed jobs.
+  if (config.AI_CHECK_MODELS) await analysis.checkModels(ai.sources);
   const clipBudgetBytes = emailBudgetBytes(config.EMAIL_MAX_ATTACHMENT_MB * 1024 * 1024);
   const alerts = new AlertService({
     mailer,

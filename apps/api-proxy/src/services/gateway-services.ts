@@ -1,3 +1,4 @@
+import type { BudgetService } from '@vigint/alerting';
 import type { JobQueue, BlobStore, ClientStateStore, LimitStore, SessionStore } from '@vigint/queue';
 import type { FfmpegAdapter } from '@vigint/ffmpeg';
 import type { GatewayConfig } from '../config';
@@ -24,4 +25,6 @@ export interface GatewayServices {
   artifacts: ArtifactStore;
   images: GatewayImageProbe;
   ffmpeg: FfmpegAdapter;
+  /** Per-client AI budgets: caps in PostgreSQL, spend counters in Redis shared with the workers. */
+  budget: BudgetService;
 }

@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { AppError, ErrorCode } from '@vigint/contracts';
 import type { Logger } from '@vigint/logger';
+import { AiBudgetRepository } from './ai-budget.repository';
 import { AlertsRepository } from './alerts.repository';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ArtifactsRepository } from './artifacts.repository';
@@ -25,6 +26,7 @@ export interface Db {
   audit: AuditRepository;
   consoleSettings: ConsoleSettingsRepository;
   noticeDeliveries: NoticeDeliveriesRepository;
+  aiBudget: AiBudgetRepository;
   /** Resolves when PostgreSQL answers; AppError DEPENDENCY_UNAVAILABLE otherwise (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool; call on shutdown. */
@@ -65,6 +67,7 @@ export function createDb(databaseUrl: string, log?: Logger, options: CreateDbOpt
     audit: withDbErrors(new AuditRepository(prisma)),
     consoleSettings: withDbErrors(new ConsoleSettingsRepository(prisma)),
     noticeDeliveries: withDbErrors(new NoticeDeliveriesRepository(prisma)),
+    aiBudget: withDbErrors(new AiBudgetRepository(prisma)),
     async ping() {
       try {
         await prisma.$queryRaw`SELECT 1`;

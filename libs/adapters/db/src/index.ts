@@ -20,3 +20,4 @@ export type { ArtifactsRepository } from './artifacts.repository';
 export type { AuditRepository } from './audit.repository';
 export type { ConsoleSettingsRepository, DigestSchedule } from './console-settings.repository';
 export type { NoticeDeliveriesRepository, NoticeDeliveryRecord } from './notice-deliveries.repository';
+export type { AiBudgetRepository, ClientBudgetRow, AiUsageIncrementRow, AiUsageDayRow } from './ai-budget.repository';

@@ -7,3 +7,4 @@ export * from './worker-factory';
 export * from './redis-connection';
 export * from './limit.store';
 export * from './session.store';
+export * from './spend.store';

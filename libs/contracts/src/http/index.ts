@@ -10,3 +10,4 @@ export * from './usage';
 export * from './jobs';
 export * from './admin';
 export * from './routes';
+export * from './ai-budget';

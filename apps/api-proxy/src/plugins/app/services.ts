@@ -1,6 +1,15 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { BlobStore, ClientStateStore, JobQueue, LimitStore, SessionStore, blobQuota } from '@vigint/queue';
+import {
+  BlobStore,
+  ClientStateStore,
+  JobQueue,
+  LimitStore,
+  RedisSpendStore,
+  SessionStore,
+  blobQuota,
+} from '@vigint/queue';
+import { BudgetService } from '@vigint/alerting';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
 import { createArtifactStore } from '@vigint/storage';
@@ -68,6 +77,14 @@ async function services(app: FastifyInstance, opts: ServicesPluginOptions): Prom
       })),
     images: o.images ?? new ImageAdapter({}),
     ffmpeg: o.ffmpeg ?? new FfmpegAdapter(log),
+    budget:
+      o.budget ??
+      new BudgetService({
+        store: new RedisSpendStore(redis, config.QUEUE_PREFIX),
+        limits: repo.db.aiBudget,
+        defaults: { dailyUsd: config.AI_BUDGET_DAILY_USD, monthlyUsd: config.AI_BUDGET_MONTHLY_USD },
+        log,
+      }),
   };
   // Producers fail fast while Redis is not connected: give the first connection a moment (not fatal:
   // the gateway starts without Redis and answers 503 until it is back).

@@ -100,6 +100,16 @@ export interface ConsoleMessages {
     perDay: string;
     day: string;
     none: string;
+    budgetDay: string;
+    budgetMonth: string;
+    of: string;
+    noCap: string;
+    capReached: string;
+    perModel: string;
+    model: string;
+    stage: string;
+    thinking: string;
+    cost: string;
   };
   settings: {
     title: string;
@@ -270,6 +280,16 @@ const EN: ConsoleMessages = {
     perDay: 'Per day',
     day: 'Day',
     none: 'No usage recorded this month.',
+    budgetDay: 'AI budget today',
+    budgetMonth: 'AI budget this month',
+    of: 'of',
+    noCap: 'no cap',
+    capReached: 'Reached: alerts use the motion analysis alone until the period ends.',
+    perModel: 'AI per model this month',
+    model: 'Model',
+    stage: 'Stage',
+    thinking: 'Thinking tokens',
+    cost: 'Cost',
   },
   settings: {
     title: 'Settings',
@@ -459,6 +479,16 @@ const FR: ConsoleMessages = {
     perDay: 'Par jour',
     day: 'Jour',
     none: 'Aucune consommation ce mois-ci.',
+    budgetDay: 'Budget IA du jour',
+    budgetMonth: 'Budget IA du mois',
+    of: 'sur',
+    noCap: 'sans plafond',
+    capReached: 'Atteint : les alertes reposent sur l’analyse du mouvement seule jusqu’à la fin de la période.',
+    perModel: 'IA par modèle ce mois-ci',
+    model: 'Modèle',
+    stage: 'Étape',
+    thinking: 'Jetons de réflexion',
+    cost: 'Coût',
   },
   settings: {
     title: 'Réglages',

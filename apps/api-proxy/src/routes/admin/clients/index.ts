@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { budgetStatusReply } from '@vigint/alerting';
 import {
+  AdminBudgetBody,
   AdminClientList,
   AdminCreateClientBody,
   AdminCreateClientReply,
@@ -11,6 +13,7 @@ import {
   AdminKeyToggleReply,
   AdminRevokeKeyReply,
   AppError,
+  BudgetStatusReply,
   ErrorReplies,
   ErrorCode,
   IdParams,
@@ -240,6 +243,56 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
         erase_result: { cleaned: r.cleaned, failed: r.failed, total: r.total, bytes_freed: r.bytesFreed },
         message: `${r.cleaned} stored video(s) erased for ${client.name}`,
       };
+    },
+  );
+
+  // AI spend budget: caps in PostgreSQL, spend from the Redis counters every gateway and worker shares.
+  const budgetOf = async (clientId: string) => {
+    const [stored, status] = await Promise.all([
+      app.svc.repo.db.aiBudget.getBudget(clientId),
+      app.svc.budget.status(clientId),
+    ]);
+    return budgetStatusReply(clientId, stored, status);
+  };
+
+  app.get(
+    '/admin/clients/:id/budget',
+    { schema: { tags: ['admin'], security, params: IdParams, response: { 200: BudgetStatusReply, ...ErrorReplies } } },
+    async (req) => {
+      const client = await app.svc.repo.getClient(req.params.id);
+      if (!client) throw new AppError(ErrorCode.NotFound, 'client not found', { field: 'id' });
+      return budgetOf(client.id);
+    },
+  );
+
+  app.put(
+    '/admin/clients/:id/budget',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        params: IdParams,
+        body: AdminBudgetBody,
+        response: { 200: BudgetStatusReply, ...ErrorReplies },
+      },
+    },
+    async (req) => {
+      const client = await app.svc.repo.getClient(req.params.id);
+      if (!client) throw new AppError(ErrorCode.NotFound, 'client not found', { field: 'id' });
+      await app.svc.repo.db.aiBudget.setBudget(client.id, {
+        dailyUsd: req.body.daily_usd,
+        monthlyUsd: req.body.monthly_usd,
+      });
+      // Other instances pick the change up within the budget cache time (30 s).
+      app.svc.budget.invalidate(client.id);
+      await app.svc.repo.audit({
+        clientId: client.id,
+        apiKeyId: null,
+        action: 'budget',
+        target: `daily=${req.body.daily_usd ?? 'default'} monthly=${req.body.monthly_usd ?? 'default'}`,
+        ip: req.ip,
+      });
+      return budgetOf(client.id);
     },
   );
 };

@@ -28,6 +28,51 @@ async function usage(app: FastifyInstance): Promise<void> {
       totals.cost += r.cost;
     }
     const money = new Intl.NumberFormat(t.locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 4 });
+    // The AI budget and what the workers have spent (shared Redis counters), and the month per model.
+    const status = await app.svc.budget.status(clientId);
+    const cap = (spent: number, limit: number | undefined) => ({
+      label:
+        limit === undefined
+          ? `${money.format(spent)} (${t.usage.noCap})`
+          : `${money.format(spent)} ${t.usage.of} ${money.format(limit)}`,
+      percent: limit === undefined || limit === 0 ? undefined : Math.min(100, Math.round((spent / limit) * 100)),
+      reached: limit !== undefined && spent >= limit,
+    });
+    const budget = {
+      day: cap(status.spentDayUsd, status.limits.dailyUsd),
+      month: cap(status.spentMonthUsd, status.limits.monthlyUsd),
+    };
+    const perModel = await app.svc.repo.db.aiBudget.dailyUsage(clientId, `${month}-01`, now.toISOString().slice(0, 10));
+    const models = new Map<
+      string,
+      {
+        model: string;
+        stage: string;
+        calls: number;
+        prompt: number;
+        completion: number;
+        thinking: number;
+        cost: number;
+      }
+    >();
+    for (const r of perModel) {
+      const k = `${r.model} ${r.stage}`;
+      const m = models.get(k) ?? {
+        model: r.model,
+        stage: r.stage,
+        calls: 0,
+        prompt: 0,
+        completion: 0,
+        thinking: 0,
+        cost: 0,
+      };
+      m.calls += r.calls;
+      m.prompt += r.promptTokens;
+      m.completion += r.completionTokens;
+      m.thinking += r.thinkingTokens;
+      m.cost += r.costMicroUsd / 1_000_000;
+      models.set(k, m);
+    }
     return renderPage(app, req, reply, 'usage', {
       title: t.usage.title,
       section: 'usage',
@@ -36,6 +81,8 @@ async function usage(app: FastifyInstance): Promise<void> {
       totals: { ...totals, inputTokens: totals.inputTokens, outputTokens: '—' },
       spendLabel: money.format(totals.cost),
       budgetLabel: '',
+      budget,
+      models: [...models.values()].map((m) => ({ ...m, costLabel: money.format(m.cost) })),
       days: [...byDay.values()].sort((a, b) => b.day.localeCompare(a.day)),
     });
   });
