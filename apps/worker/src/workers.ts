@@ -25,6 +25,7 @@ import {
   BlobStore,
   ClientStateStore,
   JobQueue,
+  RedisQuotaGate,
   RedisSpendStore,
   createWorkerRedis,
   createWorkers,
@@ -133,6 +134,8 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     fallbackModel: ai.fallbackModel,
     pricer: new AiPricer(buildPriceTable(config.AI_PRICES_JSON, selfHostedPrices(config)), log),
     budget,
+    // A daily quota used up seen by one worker stops every worker calling that model until the reset.
+    quota: new RedisQuotaGate(blobRedis, config.QUEUE_PREFIX),
     confirmThinking: config.GEMINI_CONFIRM_THINKING,
     log,
     // Inline video is a Gemini feature; Chat Completions take frames only.

@@ -8,3 +8,4 @@ export * from './redis-connection';
 export * from './limit.store';
 export * from './session.store';
 export * from './spend.store';
+export * from './quota-gate.store';

@@ -1,6 +1,7 @@
 /**
- * Models whose daily quota is used up, so no process calls them again until the quota resets. The worker
- * and gateway share a Redis implementation (libs/adapters/queue, budget.store.ts); local mode uses memory.
+ * Models whose daily quota is used up, so no process calls them again until the quota resets. Workers
+ * share a Redis implementation (libs/adapters/queue, quota-gate.store.ts: the key expires at the reset);
+ * local mode (one process) uses memory.
  */
 export interface QuotaGate {
   /** Epoch ms until which the model must not be called, or undefined. */
