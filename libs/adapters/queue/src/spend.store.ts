@@ -16,8 +16,8 @@ const MONTH_TTL_SECONDS = 32 * 24 * 3600;
 
 /**
  * Each client's AI spend per UTC day and month in integer micro-dollars (INCRBY: exact, atomic across
- * instances), keys `<prefix>:spend:<client>:d:<YYYY-MM-DD>` and `…:m:<YYYY-MM>`, expiring after their
- * period. Budget notices are claimed with SET NX (`<prefix>:spend-notice:…`): one e-mail per threshold and
+ * instances), keys `<prefix>:limit:spend:<client>:d:<YYYY-MM-DD>` and `…:m:<YYYY-MM>`, expiring after their
+ * period. Budget notices are claimed with SET NX (`<prefix>:limit:spend-notice:…`): one e-mail per threshold and
  * period however many workers cross it at once. Satisfies core's SpendStore (libs/core/alerting budget/).
  */
 export class RedisSpendStore {
@@ -28,7 +28,7 @@ export class RedisSpendStore {
 
   private keys(clientId: string, at: Date): [string, string] {
     const day = at.toISOString().slice(0, 10);
-    const base = `${this.prefix}:spend:${clientId}`;
+    const base = `${this.prefix}:limit:spend:${clientId}`;
     return [`${base}:d:${day}`, `${base}:m:${day.slice(0, 7)}`];
   }
 
@@ -52,7 +52,7 @@ export class RedisSpendStore {
   async claimNotice(clientId: string, period: 'day' | 'month', periodKey: string, percent: number): Promise<boolean> {
     const ttl = period === 'day' ? DAY_TTL_SECONDS : MONTH_TTL_SECONDS;
     const ok = await this.redis.set(
-      `${this.prefix}:spend-notice:${clientId}:${period}:${periodKey}:${percent}`,
+      `${this.prefix}:limit:spend-notice:${clientId}:${period}:${periodKey}:${percent}`,
       '1',
       'EX',
       ttl,

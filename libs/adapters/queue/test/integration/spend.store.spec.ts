@@ -28,8 +28,8 @@ describe('RedisSpendStore (real Redis)', () => {
     const next = new Date('2026-12-03T00:00:00Z');
     expect(await stores[1]!.add('c1', 1, next)).toEqual({ dayMicroUsd: 1, monthMicroUsd: 246_801 });
     expect(await stores[0]!.totals('c2', at)).toEqual({ dayMicroUsd: 0, monthMicroUsd: 0 });
-    const dayTtl = await a.ttl(`${prefix}:spend:c1:d:2026-12-02`);
-    const monthTtl = await a.ttl(`${prefix}:spend:c1:m:2026-12`);
+    const dayTtl = await a.ttl(`${prefix}:limit:spend:c1:d:2026-12-02`);
+    const monthTtl = await a.ttl(`${prefix}:limit:spend:c1:m:2026-12`);
     expect(dayTtl).toBeGreaterThan(24 * 3600);
     expect(dayTtl).toBeLessThanOrEqual(2 * 24 * 3600);
     expect(monthTtl).toBeGreaterThan(28 * 24 * 3600);
@@ -46,6 +46,6 @@ describe('RedisSpendStore (real Redis)', () => {
     expect(wins.filter(Boolean)).toHaveLength(1);
     expect(await s2.claimNotice('c1', 'day', '2026-12-02', 100)).toBe(true);
     expect(await s2.claimNotice('c1', 'month', '2026-12', 80)).toBe(true);
-    expect(await a.ttl(`${prefix}:spend-notice:c1:day:2026-12-02:80`)).toBeGreaterThan(0);
+    expect(await a.ttl(`${prefix}:limit:spend-notice:c1:day:2026-12-02:80`)).toBeGreaterThan(0);
   });
 });
