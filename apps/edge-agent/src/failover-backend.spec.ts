@@ -21,7 +21,7 @@ const incident = (key: string): Incident => ({
  * A gateway that mails each key once when reachable, and lists incidents by key (sent or recorded); an outbox that
  * replays what was queued when it comes back. A local backend that mails. A clock the failover's waits advance.
  */
-function world(opts: { local: boolean; backAt?: number; noRecord?: boolean }) {
+function world(opts: { local: boolean; backAt?: number }) {
   let now = 0;
   let up = true;
   const mails: string[] = [];
@@ -72,7 +72,6 @@ function world(opts: { local: boolean; backAt?: number; noRecord?: boolean }) {
     heartbeat: async () => undefined,
     close: async () => undefined,
   };
-  if (opts.noRecord) delete remote.record;
   const backend = new FailoverBackend({
     remote,
     local: opts.local ? local : undefined,
@@ -134,19 +133,5 @@ describe('FailoverBackend', () => {
     expect(w.backend.describe()).toMatch(/no failover: no GOOGLE_API_KEY/);
     w.back();
     expect(w.mails).toEqual(['gateway:door-1']);
-  });
-
-  it('a gateway without record(): the incident mailed locally is announced (recorded, no e-mail) when it answers', async () => {
-    const w = world({ local: true, noRecord: true });
-    w.down();
-    await w.backend.deliver(incident('door-1'), undefined);
-    w.back();
-    expect(w.listed.size).toBe(0);
-    await w.backend.deliver(incident('door-2'), undefined); // the gateway answers: door-1 is recorded
-    expect([...w.listed]).toEqual([
-      ['door-1', 'recorded'],
-      ['door-2', 'sent'],
-    ]);
-    expect(w.mails).toEqual(['smtp:door-1', 'gateway:door-2']);
   });
 });

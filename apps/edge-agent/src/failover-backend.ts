@@ -12,8 +12,11 @@ import type {
 
 /** What the failover needs of the remote backend beyond IncidentBackend: storing an alert it did not send. */
 export type RecordableRemote = IncidentBackend & {
-  /** Records at the gateway, under the incident's idempotency key, an alert the agent already sent: no e-mail. */
-  record?(incident: Incident, clipFile: string | undefined, sent: DeliveryResult): Promise<DeliveryResult>;
+  /**
+   * Records at the gateway, under the incident's idempotency key, an alert the agent already sent: no e-mail.
+   * Kept on disk until the gateway takes it (RemoteBackend: the disk outbox), so a restart loses nothing.
+   */
+  record(incident: Incident, clipFile: string | undefined, sent: DeliveryResult): Promise<DeliveryResult>;
 };
 
 export interface FailoverBackendOptions {
@@ -47,8 +50,6 @@ export class FailoverBackend implements IncidentBackend {
   private readonly sleep: (ms: number) => Promise<void>;
   /** Incidents mailed locally, for the status line. */
   failedOver = 0;
-  /** Mailed locally while the gateway was away, to record there (announce: no e-mail) once it answers. */
-  private readonly toRecord = new Map<string, Incident>();
 
   constructor(private readonly o: FailoverBackendOptions) {
     this.now = o.now ?? Date.now;
@@ -83,10 +84,6 @@ export class FailoverBackend implements IncidentBackend {
   gatewayAnswered(): void {
     if (this.downSince !== undefined) this.o.log.info('gateway reachable again');
     this.downSince = undefined;
-    const waiting = [...this.toRecord.values()];
-    this.toRecord.clear();
-    // Recorded as incidents at the gateway under the same key; announce never mails.
-    for (const inc of waiting) void this.o.remote.announce(inc);
   }
 
   private failoverDue(): boolean {
@@ -183,10 +180,6 @@ export class FailoverBackend implements IncidentBackend {
   }
 
   private async recordAtGateway(incident: Incident, clipFile: string | undefined, sent: DeliveryResult) {
-    if (!this.o.remote.record) {
-      this.toRecord.set(incident.idempotencyKey, incident);
-      return;
-    }
     try {
       // Queued in the remote outbox: it reaches the gateway when it returns, under the same key.
       await this.o.remote.record(incident, clipFile, sent);

@@ -16,7 +16,7 @@ import { formatSummary, StatusReporter, type CameraView } from './status-reporte
 import { makeCameraTempDir, sweepStaleTempDirs } from './temp-dirs';
 import { UserError } from './user-error';
 
-async function createBackend(
+export async function createBackend(
   config: AgentConfig,
   image: ImageAdapter,
   ffmpeg: FfmpegAdapter,

@@ -105,6 +105,13 @@ export const IncidentOpen = Type.Object({
 });
 export type IncidentOpen = Static<typeof IncidentOpen>;
 
+/** An alert the agent sent without the gateway: when the event ended and how the e-mail went. */
+export const IncidentDelivered = Type.Object({
+  endedAt: Type.Optional(IsoDate),
+  delivery: IncidentDelivery,
+});
+export type IncidentDelivered = Static<typeof IncidentDelivered>;
+
 /**
  * `POST /api/incidents` body: the record to open, and the masked snapshot for the first notice (sent at
  * confirm time, before the post-roll ends). The snapshot is not stored with the record: it waits in Redis
@@ -115,6 +122,11 @@ export const IncidentAnnounce = Type.Composite([
   Type.Object({
     /** Base64 JPEG, at most ~512 KB decoded. */
     snapshotJpeg: Type.Optional(Type.String({ minLength: 4, maxLength: 700_000, pattern: '^[A-Za-z0-9+/]+={0,2}$' })),
+    /**
+     * The agent already sent this incident's alert itself (failover, the gateway was unreachable): the record is
+     * closed with that delivery in its log, and nothing is mailed.
+     */
+    delivered: Type.Optional(IncidentDelivered),
   }),
 ]);
 export type IncidentAnnounce = Static<typeof IncidentAnnounce>;

@@ -7,7 +7,15 @@ import {
   type ApiError,
   type VigintClientOptions,
 } from '@vigint/api-client';
-import { BufferType, IncidentType, RiskLevel, type AlertReply, type AnalysisResult } from '@vigint/contracts';
+import {
+  BufferType,
+  DeliveryState,
+  IncidentType,
+  RiskLevel,
+  type AlertReply,
+  type AnalysisResult,
+  type IncidentAnnounce,
+} from '@vigint/contracts';
 import { prepareAiFrames, remapFrameIndexes } from '@vigint/alerting';
 import { incidentOpenOf } from '../backend';
 import type { ImageAdapter } from '@vigint/image';
@@ -35,11 +43,17 @@ export class AlertNotDeliveredError extends Error {
   }
 }
 
-export interface RemoteAlertPayload {
-  alert: Omit<AlertInput, 'video_data' | 'snapshot'>;
-  /** The event's masked snapshot, base64 (kept in the outbox entry with the alert). */
-  snapshot?: string;
-}
+export type RemoteAlertPayload =
+  | {
+      alert: Omit<AlertInput, 'video_data' | 'snapshot'>;
+      /** The event's masked snapshot, base64 (kept in the outbox entry with the alert). */
+      snapshot?: string;
+    }
+  /** An incident the agent mailed itself (failover): recorded at the gateway when it answers, no e-mail. */
+  | { record: IncidentAnnounce };
+
+/** What the gateway answered an outbox entry: the alert's reply, or `recorded` for a record entry. */
+type RemoteReply = AlertReply | 'recorded';
 
 export interface RemoteBackendOptions {
   client: VigintClient;
@@ -76,12 +90,12 @@ export interface RemoteBackendOptions {
  */
 export class RemoteBackend implements IncidentBackend {
   readonly mode = 'remote' as const;
-  private readonly outbox: DiskOutbox<RemoteAlertPayload, AlertReply>;
+  private readonly outbox: DiskOutbox<RemoteAlertPayload, RemoteReply>;
   private readonly log: Logger;
 
   private constructor(private readonly opts: RemoteBackendOptions) {
     this.log = (opts.log ?? silentLogger).child({ module: 'remote-backend' });
-    this.outbox = new DiskOutbox<RemoteAlertPayload, AlertReply>({
+    this.outbox = new DiskOutbox<RemoteAlertPayload, RemoteReply>({
       dir: opts.outboxDir,
       log: opts.log,
       baseDelayMs: opts.replayBaseDelayMs,
@@ -89,7 +103,11 @@ export class RemoteBackend implements IncidentBackend {
       send: (entry, signal) => this.sendEntry(entry, signal),
       probe: (signal) => opts.client.healthCheck({ signal, retries: 0 }),
       classify: (err) => (err instanceof AlertNotDeliveredError ? 'retry' : defaultOutboxVerdict(err)),
-      onSettled: (outcome) => opts.onDelivered?.(outcome.entry.idempotencyKey, this.toDelivery(outcome)),
+      onSettled: (outcome) => {
+        // A record entry is no alert: its e-mail was counted when the agent sent it.
+        if (!('record' in outcome.entry.payload))
+          opts.onDelivered?.(outcome.entry.idempotencyKey, this.toDelivery(outcome));
+      },
     });
   }
 
@@ -148,7 +166,7 @@ export class RemoteBackend implements IncidentBackend {
 
   async deliver(incident: Incident, clipFile: string | undefined): Promise<DeliveryResult> {
     const a = incident.analysis;
-    const alert: RemoteAlertPayload['alert'] = {
+    const alert: Omit<AlertInput, 'video_data' | 'snapshot'> = {
       analysis: a.analysis || a.description,
       risk_level: incident.riskLevel,
       incident_type: a.incident_type,
@@ -167,6 +185,36 @@ export class RemoteBackend implements IncidentBackend {
       kind: 'incident',
       payload: { alert, ...(incident.snapshot ? { snapshot: incident.snapshot.toString('base64') } : {}) },
       file: clipFile,
+    });
+    return this.toDelivery(outcome);
+  }
+
+  /**
+   * Records at the gateway an incident the agent already mailed (failover): `POST /api/incidents` with the delivery
+   * done, under the incident's key, through the disk outbox (kept across restarts, sent when the gateway answers).
+   * The gateway queues no e-mail for it.
+   */
+  async record(incident: Incident, _clipFile: string | undefined, sent: DeliveryResult): Promise<DeliveryResult> {
+    const detail = ['sent by the agent while the gateway was unreachable', sent.detail].filter(Boolean).join('; ');
+    const record: IncidentAnnounce = {
+      ...incidentOpenOf(incident),
+      idempotencyKey: wireIdempotencyKey(incident.idempotencyKey),
+      delivered: {
+        endedAt: incident.endedAt.toISOString(),
+        delivery: {
+          channel: 'email',
+          status: DELIVERY_STATE[sent.status],
+          // Fixed here and stored with the entry: a replayed record logs this delivery once.
+          at: new Date().toISOString(),
+          attempt: 1,
+          detail: detail.slice(0, 1000),
+        },
+      },
+    };
+    const outcome = await this.outbox.submit({
+      idempotencyKey: incident.idempotencyKey,
+      kind: 'record',
+      payload: { record },
     });
     return this.toDelivery(outcome);
   }
@@ -248,7 +296,11 @@ export class RemoteBackend implements IncidentBackend {
     await this.outbox.close();
   }
 
-  private async sendEntry(entry: OutboxEntry<RemoteAlertPayload>, signal: AbortSignal): Promise<AlertReply> {
+  private async sendEntry(entry: OutboxEntry<RemoteAlertPayload>, signal: AbortSignal): Promise<RemoteReply> {
+    if ('record' in entry.payload) {
+      await this.opts.client.announceIncident(entry.payload.record, { signal, retries: this.opts.sendRetries ?? 1 });
+      return 'recorded';
+    }
     const video = entry.file ? await fileBlob(entry.file, 'video/mp4') : undefined;
     const reply = await this.opts.client.sendSecurityAlert(
       {
@@ -265,7 +317,7 @@ export class RemoteBackend implements IncidentBackend {
     return reply;
   }
 
-  private toDelivery(outcome: OutboxOutcome<RemoteAlertPayload, AlertReply>): DeliveryResult {
+  private toDelivery(outcome: OutboxOutcome<RemoteAlertPayload, RemoteReply>): DeliveryResult {
     const gateway = `gateway:${redactUrl(this.opts.baseUrl)}`;
     if (outcome.status === 'queued') {
       return { status: 'queued', destination: `outbox:${outcome.entry.dir}`, detail: errorText(outcome.error) };
@@ -274,6 +326,7 @@ export class RemoteBackend implements IncidentBackend {
       return { status: 'failed', destination: `outbox:${outcome.entry.dir}`, detail: errorText(outcome.error) };
     }
     const r = outcome.result;
+    if (r === 'recorded') return { status: 'sent', destination: gateway, detail: 'recorded, not mailed' };
     return {
       status: deliveryStatus(r),
       destination: r.to ? `${gateway} → ${r.to}` : gateway,
@@ -283,6 +336,14 @@ export class RemoteBackend implements IncidentBackend {
     };
   }
 }
+
+const DELIVERY_STATE: Record<DeliveryStatus, DeliveryState> = {
+  sent: DeliveryState.Sent,
+  duplicate: DeliveryState.Sent,
+  suppressed: DeliveryState.Suppressed,
+  queued: DeliveryState.Queued,
+  failed: DeliveryState.Failed,
+};
 
 function deliveryStatus(r: AlertReply): DeliveryStatus {
   switch (r.status) {

@@ -4,6 +4,7 @@ import {
   type CameraHeartbeatBody,
   type CameraList,
   type CameraRecord,
+  type IncidentDelivered,
   type IncidentListQuery,
   type IncidentOpen,
   type IncidentPage,
@@ -24,6 +25,23 @@ export class IncidentService {
   /** Records the incident the agent just opened; a repeated announce returns the first record. */
   announce(tenant: string, input: IncidentOpen): Promise<IncidentRecord> {
     return this.store.open(tenant, input);
+  }
+
+  /**
+   * Records an incident whose alert the agent sent itself (failover): opened, its delivery logged once (a replayed
+   * request adds nothing), closed. No e-mail: nothing here queues one.
+   */
+  async record(tenant: string, input: IncidentOpen, delivered: IncidentDelivered): Promise<IncidentRecord> {
+    const opened = await this.store.open(tenant, input);
+    const d = delivered.delivery;
+    if (!opened.deliveries.some((x) => x.channel === d.channel && x.at === d.at))
+      await this.store.addDelivery(tenant, input.idempotencyKey, d);
+    const closed = await this.store.complete(
+      tenant,
+      input.idempotencyKey,
+      delivered.endedAt ? { endedAt: delivered.endedAt } : {},
+    );
+    return closed ?? opened;
   }
 
   list(tenant: string, query: IncidentListQuery): Promise<IncidentPage> {

@@ -36,8 +36,11 @@ const incidents: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['incidents'], body: IncidentAnnounce, response: { 200: IncidentRecord, ...ErrorReplies } } },
     async (req) => {
       const { clientId } = tenantOf(req);
-      const { snapshotJpeg, ...open } = req.body;
-      const incident = await app.incidents.announce(clientId, open);
+      const { snapshotJpeg, delivered, ...open } = req.body;
+      // `delivered`: the agent mailed it itself during a gateway outage; recorded only, under the same key.
+      const incident = delivered
+        ? await app.incidents.record(clientId, open, delivered)
+        : await app.incidents.announce(clientId, open);
       await queueFirstNotice(app, clientId, incident, snapshotJpeg);
       return incident;
     },
