@@ -195,14 +195,14 @@ describe('local and distributed mode send the same e-mail for the same incident'
 });
 
 /**
- * The text part without what differs by design: the private link (only a gateway can serve the clip's page) and
- * the greeting (local mode has no client account, so no name).
+ * The text part without what differs by design: the private link and the act-from-the-alert links (only a gateway
+ * serves the clip's page and the console) and the greeting (local mode has no client account, so no name).
  */
 function comparable(m: ReceivedMail): string[] {
   return (m.parsed.text ?? '')
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !/https?:\/\/|private link/.test(l))
+    .filter((l) => l && !/https?:\/\/|private link|^Act on this alert/.test(l))
     .map((l) => l.replace(/^Hello [^,]+,$/, 'Hello,'))
     .map((l) => l.replace(/<[^>]+@[^>]+>/g, '<id>'));
 }
