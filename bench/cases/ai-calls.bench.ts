@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { INCIDENT_VERDICT, NO_INCIDENT_VERDICT, geminiReply, startFakeGemini } from '@vigint/testing';
 import { defineCase, type Sample } from '../lib/bench-case';
 import { runAgent, writeAgentConfig, type AgentRunResult } from '../lib/agent';
-import { billOf, naiveBill, type AiBill } from '../lib/ai-cost';
+import { billOf, naiveBill, stageBills, thinkingTokensOf, type AiBill, type StageBill } from '../lib/ai-cost';
 import { SWAY_MASK, makeFootage } from '../lib/footage';
 import { FAKE_KEY } from '../lib/stack';
 
 const HOUR = 3600;
+/** A camera-month: 30 days of the hour's rate. */
+const MONTH_HOURS = 30 * 24;
 const EVENTS_PER_BUSY_HOUR = 12;
 /**
  * Events 80 s apart: an event ends ~9 s after it starts (4 s crossing + 5 s post-roll) and the camera's
@@ -48,9 +50,15 @@ export default defineCase({
     const agent = async (
       id: string,
       video: string,
-    ): Promise<{ run: AgentRunResult; bill: AiBill; prompt?: string }> => {
+    ): Promise<{
+      run: AgentRunResult;
+      bill: AiBill;
+      stages: { screen: StageBill; confirm: StageBill };
+      prompt?: string;
+    }> => {
       gemini.reset();
-      gemini.setDefault(geminiReply.incident());
+      // Each reply reports the thinking tokens its request asked for (MINIMAL screen, LOW confirm).
+      gemini.setHandler((req) => geminiReply.incident({}, { thoughtsTokenCount: thinkingTokensOf(req) }));
       const config = await writeAgentConfig(join(ctx.tmp, `${id}-${index}.yaml`), { id, video, mask: [SWAY_MASK] });
       const run = await runAgent({
         args: ['--config', config, '--fast'],
@@ -63,12 +71,13 @@ export default defineCase({
       if (run.code !== 0 && run.code !== 1)
         throw new Error(`agent on ${id} exited ${run.code}:\n${run.output.slice(-3000)}`);
       const bill = billOf(gemini.requests, JSON.stringify(INCIDENT_VERDICT).length);
+      const stages = stageBills(gemini.requests, JSON.stringify(INCIDENT_VERDICT).length);
       const prompt = gemini.requests.find((r) => r.model.includes('lite'))?.prompt;
       ctx.log(
         `${id}: ${run.seconds.toFixed(1)} s, ${bill.requests} AI requests, ${run.emlFiles.length} .eml, ` +
           `summary ${JSON.stringify(run.summary.map(({ alerts: _a, ...c }) => c))}`,
       );
-      return { run, bill, prompt };
+      return { run, bill, stages, prompt };
     };
     const q = await agent('quiet', quiet);
     const b = await agent('busy', busy);
@@ -81,7 +90,33 @@ export default defineCase({
     const naive = naiveBill(HOUR, prompt, FRAME, JSON.stringify(NO_INCIDENT_VERDICT).length);
     const failedAlerts = b.run.summary.flatMap((c) => c.alerts).filter((a) => a.status !== 'sent');
 
+    // Cost per camera-month (30 × 24 h) per stage, thinking tokens priced at the output rate.
+    const perHourStage = (k: 'screen' | 'confirm', f: (x: StageBill) => number) =>
+      f(b.stages[k]) * repeats + f(q.stages[k]) * quietShare;
+    const month: Sample[] = [];
+    for (const [scene, rate] of [
+      ['quiet', (k: 'screen' | 'confirm', f: (x: StageBill) => number) => (f(q.stages[k]) * HOUR) / QUIET_SECONDS],
+      ['busy', perHourStage],
+      ['dense', (k: 'screen' | 'confirm', f: (x: StageBill) => number) => (f(b.stages[k]) * HOUR) / BUSY_SECONDS],
+    ] as const) {
+      for (const stage of ['screen', 'confirm'] as const) {
+        month.push({
+          metric: `ai.month-cost-${scene}-${stage}`,
+          value: rate(stage, (x) => x.usd) * MONTH_HOURS,
+          unit: 'USD/cam-month',
+          // Baseline: the same calls priced without their thinking tokens.
+          baseline: rate(stage, (x) => x.usdWithoutThinking) * MONTH_HOURS,
+          detail: {
+            callsPerMonth: Math.round(rate(stage, (x) => x.requests) * MONTH_HOURS),
+            thinkingTokensPerMonth: Math.round(rate(stage, (x) => x.thinkingTokens) * MONTH_HOURS),
+            usdAfterLaunchRate: rate(stage, (x) => x.usdAfterLaunch) * MONTH_HOURS,
+          },
+        });
+      }
+    }
+
     const samples: Sample[] = [
+      ...month,
       {
         metric: 'ai.quiet-calls',
         value: (q.bill.requests * HOUR) / QUIET_SECONDS,
@@ -113,10 +148,14 @@ export default defineCase({
       },
       {
         metric: 'ai.busy-cost',
-        value: perHour((x) => x.usd),
+        value: perHourStage('screen', (x) => x.usd) + perHourStage('confirm', (x) => x.usd),
         unit: 'USD/cam-h',
         baseline: naive.usd,
-        detail: { naiveRequestTokens: naive.inputTokens / naive.requests, prices: 'bench/lib/ai-cost.ts' },
+        detail: {
+          naiveRequestTokens: naive.inputTokens / naive.requests,
+          prices: 'bench/lib/ai-cost.ts',
+          thinking: 'priced',
+        },
       },
       {
         metric: 'ai.events-alerted',

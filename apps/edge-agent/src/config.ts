@@ -55,7 +55,12 @@ export interface AgentConfig {
   geminiModels: { short: string; long: string };
   geminiBaseUrl?: string;
   /** The AI settings as named in the environment, for the provider registry (libs/core/alerting). */
-  ai: AiProviderConfig & { AI_PRICES_JSON?: string; AI_BUDGET_DAILY_USD?: number; AI_BUDGET_MONTHLY_USD?: number };
+  ai: AiProviderConfig & {
+    AI_PRICES_JSON?: string;
+    AI_BUDGET_DAILY_USD?: number;
+    AI_BUDGET_MONTHLY_USD?: number;
+    GEMINI_CONFIRM_THINKING?: 'low' | 'none';
+  };
   email: {
     smtpServer?: string;
     smtpPort: number;
@@ -105,6 +110,7 @@ export const AgentEnv = Type.Object({
   AI_PRICES_JSON: Type.Optional(Type.String()),
   AI_BUDGET_DAILY_USD: Type.Optional(Type.Number({ minimum: 0 })),
   AI_BUDGET_MONTHLY_USD: Type.Optional(Type.Number({ minimum: 0 })),
+  GEMINI_CONFIRM_THINKING: Type.Optional(Type.Union([Type.Literal('low'), Type.Literal('none')])),
   EMAIL_SMTP_SERVER: Type.Optional(Type.String()),
   EMAIL_SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
   EMAIL_USERNAME: Type.Optional(Type.String()),
@@ -481,6 +487,7 @@ export function loadAgentConfig(cli: CliOptions, env: NodeJS.ProcessEnv = proces
       AI_PRICES_JSON: e.AI_PRICES_JSON,
       AI_BUDGET_DAILY_USD: e.AI_BUDGET_DAILY_USD,
       AI_BUDGET_MONTHLY_USD: e.AI_BUDGET_MONTHLY_USD,
+      GEMINI_CONFIRM_THINKING: e.GEMINI_CONFIRM_THINKING,
     },
     email: {
       smtpServer: e.EMAIL_SMTP_SERVER,

@@ -263,6 +263,7 @@ export function createLocalBackend(
     fallbackModel: selected.fallbackModel,
     pricer: new AiPricer(buildPriceTable(config.ai.AI_PRICES_JSON, selfHostedPrices(config.ai)), log),
     budget,
+    confirmThinking: config.ai.GEMINI_CONFIRM_THINKING,
     log,
   });
   // Back-testing a file with --fast: every run stands alone (a file ledger would suppress the same scene
