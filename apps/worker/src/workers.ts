@@ -38,11 +38,15 @@ import { PgAlertLedger } from './pg-alert-ledger';
 import { PgNoticeLedger } from './pg-notice-ledger';
 import { AlertProcessor } from './processors/alert.processor';
 import { AnalysisProcessor } from './processors/analysis.processor';
+import { DigestProcessor } from './processors/digest.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { MediaProcessor } from './processors/media.processor';
 import { NoticeProcessor } from './processors/notice.processor';
 
 export const CLEANUP_SCHEDULER_ID = 'storage-cleanup-expired';
+export const DIGEST_SCHEDULER_ID = 'daily-digest';
+/** How often the digest run looks for clients whose local hour has come: each digest goes within this of it. */
+const DIGEST_INTERVAL_MS = 5 * 60_000;
 
 export interface WorkerApp {
   pool: WorkerPool;
@@ -191,6 +195,14 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     ...new MediaProcessor({ blobs, store, db, clip, retentionHours: config.RETENTION_HOURS }).handlers(),
     ...new AlertProcessor({ policy, blobs, store, db, fallbackTo: config.EMAIL_TO }).handlers(),
     ...new NoticeProcessor({ firstNotice, blobs, db }).handlers(),
+    ...new DigestProcessor({
+      db,
+      store,
+      mailer,
+      from: config.EMAIL_FROM,
+      fallbackTo: config.EMAIL_TO,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+    }).handlers(),
     ...new MaintenanceProcessor({
       db,
       store,
@@ -223,6 +235,7 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     { clientId: null, mode: 'expired' },
     config.CLEANUP_INTERVAL_MINUTES * 60_000,
   );
+  await queue.upsertJobScheduler(DIGEST_SCHEDULER_ID, JobName.DigestRun, {}, DIGEST_INTERVAL_MS);
   log.info(
     {
       queues: pool.queues,

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AnalysisResult } from './analysis';
-import { NoticeSendPayload, NoticeSendResult } from './notice';
+import { DigestRunPayload, DigestRunResult, NoticeSendPayload, NoticeSendResult } from './notice';
 import { AlertLanguageSchema, IncidentTypeSchema, RiskLevelSchema, VideoFormatSchema } from './risk';
 
 export enum QueueName {
@@ -20,6 +20,8 @@ export enum JobName {
   NoticeSend = 'NoticeSend',
   StorageCleanup = 'StorageCleanup',
   ClientErase = 'ClientErase',
+  /** The daily digest e-mails (repeatable, every few minutes: each client at its own local hour). */
+  DigestRun = 'DigestRun',
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -30,6 +32,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.NoticeSend]: QueueName.Alert,
   [JobName.StorageCleanup]: QueueName.Maintenance,
   [JobName.ClientErase]: QueueName.Maintenance,
+  [JobName.DigestRun]: QueueName.Maintenance,
 };
 
 /*
@@ -182,6 +185,7 @@ export interface JobPayloadMap {
   [JobName.NoticeSend]: NoticeSendPayload;
   [JobName.StorageCleanup]: StorageCleanupPayload;
   [JobName.ClientErase]: ClientErasePayload;
+  [JobName.DigestRun]: DigestRunPayload;
 }
 
 export interface JobResultMap {
@@ -192,6 +196,7 @@ export interface JobResultMap {
   [JobName.NoticeSend]: NoticeSendResult;
   [JobName.StorageCleanup]: StorageCleanupResult;
   [JobName.ClientErase]: StorageCleanupResult;
+  [JobName.DigestRun]: DigestRunResult;
 }
 
 export const JOB_PAYLOAD_SCHEMA: Record<JobName, TSchema> = {
@@ -202,6 +207,7 @@ export const JOB_PAYLOAD_SCHEMA: Record<JobName, TSchema> = {
   [JobName.NoticeSend]: NoticeSendPayload,
   [JobName.StorageCleanup]: StorageCleanupPayload,
   [JobName.ClientErase]: ClientErasePayload,
+  [JobName.DigestRun]: DigestRunPayload,
 };
 
 export enum JobState {

@@ -73,3 +73,14 @@ export const DigestSendPayload = Type.Object({
   day: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
 });
 export type DigestSendPayload = Static<typeof DigestSendPayload>;
+
+/** The repeatable digest run: every client whose local digest hour has come gets that day's digest, once. */
+export const DigestRunPayload = Type.Object({});
+export type DigestRunPayload = Static<typeof DigestRunPayload>;
+
+export const DigestRunResult = Type.Object({
+  due: Type.Integer({ minimum: 0 }),
+  sent: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+});
+export type DigestRunResult = Static<typeof DigestRunResult>;

@@ -288,9 +288,9 @@ describe('worker end to end (Redis, PostgreSQL, ffmpeg, SMTP, fake Gemini)', () 
     expect((await h.db.artifacts.listForClient(h.clientId)).length).toBe(keep);
   });
 
-  it('the retention cleanup is scheduled as one repeatable job', async () => {
+  it('the retention cleanup and the daily digest are scheduled as one repeatable job each', async () => {
     const schedulers = await h.redis.zrange(`${h.prefix}:maintenance:repeat`, 0, -1);
-    expect(schedulers).toEqual(['storage-cleanup-expired']);
+    expect(schedulers.sort()).toEqual(['daily-digest', 'storage-cleanup-expired']);
   });
 
   it('ClientErase leaves nothing of the client: videos, frames and blobs, video pages, incidents and alerts, jobs', async () => {

@@ -14,6 +14,7 @@ const ID_PREFIX: Record<JobName, string> = {
   [JobName.NoticeSend]: 'notice',
   [JobName.StorageCleanup]: 'cleanup',
   [JobName.ClientErase]: 'erase',
+  [JobName.DigestRun]: 'digest',
 };
 
 /**
@@ -64,6 +65,8 @@ const POLICY: Record<JobName, Policy> = {
   // A notice is worth something for minutes, not hours: a few retries after the adapter's own (2 s → ~1 min).
   [JobName.NoticeSend]: { attempts: 6, backoffMs: 2_000, keepCompletedSec: 24 * HOUR, keepFailedSec: 7 * 24 * HOUR },
   [JobName.StorageCleanup]: { attempts: 3, backoffMs: 30_000, keepCompletedSec: 6 * HOUR, keepFailedSec: 24 * HOUR },
+  // The next scheduled run picks up what a failed one left (each client's day is claimed once).
+  [JobName.DigestRun]: { attempts: 2, backoffMs: 30_000, keepCompletedSec: HOUR, keepFailedSec: 24 * HOUR },
   [JobName.ClientErase]: { attempts: 5, backoffMs: 30_000, keepCompletedSec: 24 * HOUR, keepFailedSec: 7 * 24 * HOUR },
 };
 

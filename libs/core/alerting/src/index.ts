@@ -20,6 +20,7 @@ export * from './file-alert-ledger';
 export * from './alert.service';
 export * from './templates/alert-template';
 export * from './templates/render-alert-email';
+export * from './templates/render-digest-email';
 export * from './incidents/incident-store';
 export * from './incidents/incident-query';
 export * from './incidents/local-incident-store';

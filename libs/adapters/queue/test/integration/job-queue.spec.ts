@@ -36,6 +36,9 @@ const handlers: JobHandlers = {
   [JobName.NoticeSend]: async () => {
     throw new Error('unused');
   },
+  [JobName.DigestRun]: async () => {
+    throw new Error('unused');
+  },
   [JobName.AlertSend]: async (data, ctx) => {
     runs.set(ctx.jobId, (runs.get(ctx.jobId) ?? 0) + 1);
     return {

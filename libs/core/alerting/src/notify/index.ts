@@ -2,3 +2,4 @@ export * from './action-link';
 export * from './notice-messages';
 export * from './notice-policy';
 export * from './first-notice.service';
+export * from './digest-schedule';
