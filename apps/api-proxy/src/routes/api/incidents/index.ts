@@ -38,9 +38,9 @@ const incidents: FastifyPluginAsyncTypebox = async (app) => {
       const { clientId } = tenantOf(req);
       const { snapshotJpeg, delivered, ...open } = req.body;
       // `delivered`: the agent mailed it itself during a gateway outage; recorded only, under the same key.
-      const incident = delivered
-        ? await app.incidents.record(clientId, open, delivered)
-        : await app.incidents.announce(clientId, open);
+      if (delivered) return app.incidents.record(clientId, open, delivered);
+      const incident = await app.incidents.announce(clientId, open);
+      // The first notice goes at announce time only: a recorded incident was already alerted by the agent.
       await queueFirstNotice(app, clientId, incident, snapshotJpeg);
       return incident;
     },
