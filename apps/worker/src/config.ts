@@ -84,6 +84,8 @@ export const WorkerConfigSchema = Type.Object({
   CLEANUP_INTERVAL_MINUTES: Type.Number({ exclusiveMinimum: 0, default: 15 }),
   ANALYSIS_CONCURRENCY: Concurrency(4),
   MEDIA_CONCURRENCY: Concurrency(DEFAULT_MEDIA_CONCURRENCY),
+  /** Finished jobs kept per client and queue (within their retention age): a neighbour's flood evicts only its own. */
+  RESULTS_PER_CLIENT: Type.Integer({ minimum: 1, default: 1000 }),
   ALERT_CONCURRENCY: Concurrency(4),
   MAINTENANCE_CONCURRENCY: Concurrency(1),
   /** A crashed worker's job is picked up again about this long after the crash. */

@@ -226,6 +226,7 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     concurrency: concurrencyFor(config),
     lockDurationMs: config.JOB_LOCK_MS,
     stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
+    resultsPerClient: config.RESULTS_PER_CLIENT,
   });
   await pool.waitUntilReady();
   // Retention: one repeatable job however many workers start (a job scheduler is upserted by id).

@@ -9,3 +9,4 @@ export * from './limit.store';
 export * from './session.store';
 export * from './spend.store';
 export * from './quota-gate.store';
+export * from './fair-share';

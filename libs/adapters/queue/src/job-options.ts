@@ -78,8 +78,10 @@ export function jobOptionsFor<N extends JobName>(name: N, data: JobPayloadMap[N]
     attempts: p.attempts,
     // Jitter spreads retries of many jobs that failed together (a Redis or SMTP blip) instead of a herd.
     backoff: { type: 'exponential', delay: p.backoffMs, jitter: 0.5 },
-    removeOnComplete: { age: p.keepCompletedSec, count: 10_000 },
-    removeOnFail: { age: p.keepFailedSec, count: 10_000 },
+    // By age only: a count per queue would let one tenant's flood evict everyone's results. The count is
+    // kept per tenant instead (FairShare.keepResult in the worker, `resultsPerClient`).
+    removeOnComplete: { age: p.keepCompletedSec },
+    removeOnFail: { age: p.keepFailedSec },
   };
 }
 

@@ -16,6 +16,7 @@ import type { Logger } from '@vigint/logger';
 import { decodeJobError, type JobErrorBody } from './job-error';
 import { assertSafeJobId, isSafeJobId, jobOptionsFor } from './job-options';
 import { producerRedisOptions, workerRedisOptions } from './redis-connection';
+import { FAIR_SHARE_EXEMPT, FairShare } from './fair-share';
 
 export const DEFAULT_QUEUE_PREFIX = 'vigint';
 
@@ -92,6 +93,7 @@ export class JobQueue {
   /** The producer connection (enableOfflineQueue false); BlobStore can share it. */
   readonly connection: Redis;
   private readonly queues = new Map<QueueName, Queue>();
+  private readonly fair: FairShare;
   private readonly events = new Map<QueueName, Promise<QueueEvents>>();
   private readonly log: Logger;
   private readonly redisTimeoutMs: number;
@@ -102,6 +104,7 @@ export class JobQueue {
     this.log = opts.log.child({ module: 'job-queue' });
     this.redisTimeoutMs = opts.redisTimeoutMs ?? 3_000;
     this.connection = new Redis(opts.redisUrl, producerRedisOptions());
+    this.fair = new FairShare(this.connection, this.prefix);
     // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.
     this.connection.on('error', (err: Error) => this.log.warn({ err: err.message }, 'redis producer connection error'));
     for (const name of Object.values(QueueName)) {
@@ -122,6 +125,15 @@ export class JobQueue {
     if (options.jobId !== undefined) assertSafeJobId(options.jobId);
     const queueName = JOB_QUEUE[name];
     const jobOpts = jobOptionsFor(name, data, options.jobId);
+    const tenant = (data as { clientId?: string | null }).clientId;
+    if (tenant && !FAIR_SHARE_EXEMPT.has(name)) {
+      // Rotation across tenants: see FairShare. (A job absorbed by its id still counts once: drift only
+      // reorders, and the count expires.)
+      jobOpts.priority = await this.withRedis('enqueue', async () => {
+        await this.queue(queueName).waitUntilReady(); // the shared connection, once it is up
+        return this.fair.priorityFor(queueName, tenant);
+      });
+    }
     const job = await this.withRedis('enqueue', () => this.queue(queueName).add(name, data, jobOpts));
     const id = job.id ?? jobOpts.jobId!;
     this.log.debug({ jobId: id, name, queue: queueName }, 'job enqueued');
@@ -250,6 +262,7 @@ export class JobQueue {
         (j) => j?.id !== except && (j?.data as { clientId?: unknown })?.clientId === clientId,
       ).length;
     }
+    await this.withRedis('forget client', () => this.fair.forget([...this.queues.keys()], clientId));
     return { removed, active };
   }
 

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import {
   AppError,
   ErrorCode,
@@ -13,6 +14,7 @@ import {
   type JobResultMap,
 } from '@vigint/contracts';
 import type { Logger } from '@vigint/logger';
+import { FAIR_SHARE_EXEMPT, FairShare } from './fair-share';
 import { encodeJobError } from './job-error';
 import { DEFAULT_QUEUE_PREFIX, redisOptionsFromUrl } from './job-queue';
 import { workerRedisOptions } from './redis-connection';
@@ -46,6 +48,8 @@ export interface CreateWorkersOptions {
   maxStalledCount?: number;
   /** Only these queues (default: all). */
   queues?: QueueName[];
+  /** Finished jobs (results and failures) kept per client and queue; older ones are removed (default 1000). */
+  resultsPerClient?: number;
 }
 
 export interface WorkerPool {
@@ -68,6 +72,18 @@ export function createWorkers(opts: CreateWorkersOptions): WorkerPool {
   const log = opts.log.child({ module: 'worker-factory' });
   const queues = opts.queues ?? Object.values(QueueName);
   const handlers = opts.handlers as Record<JobName, JobHandler<JobName>>;
+
+  const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
+  const cap = opts.resultsPerClient ?? 1000;
+  // Bookkeeping of FairShare (pending counts, per-client finished jobs) on one connection of its own.
+  const fairRedis = new Redis({ ...redisOptionsFromUrl(opts.redisUrl), ...workerRedisOptions() });
+  fairRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'fair-share redis error'));
+  const fair = new FairShare(fairRedis, prefix);
+  const removers = new Map(queues.map((q) => [q, new Queue(q, { connection: fairRedis, prefix })]));
+  const settle = async (queue: QueueName, tenant: string, jobId: string) => {
+    await fair.done(queue, tenant);
+    for (const old of await fair.keepResult(queue, tenant, jobId, cap)) await removers.get(queue)!.remove(old);
+  };
 
   const workers = queues.map((queue) => {
     const processor = async (job: Job): Promise<unknown> => {
@@ -104,7 +120,7 @@ export function createWorkers(opts: CreateWorkersOptions): WorkerPool {
 
     const worker = new Worker(queue, processor, {
       connection: { ...redisOptionsFromUrl(opts.redisUrl), ...workerRedisOptions() },
-      prefix: opts.prefix ?? DEFAULT_QUEUE_PREFIX,
+      prefix,
       concurrency: Math.max(1, opts.concurrency?.[queue] ?? 1),
       lockDuration: opts.lockDurationMs ?? 30_000,
       stalledInterval: opts.stalledIntervalMs ?? 30_000,
@@ -112,6 +128,18 @@ export function createWorkers(opts: CreateWorkersOptions): WorkerPool {
     });
     // Without an 'error' listener a Redis hiccup would be an unhandled 'error' event (BullMQ workers guide).
     worker.on('error', (err) => log.error({ queue, err: err.message }, 'worker error'));
+    const finished = (job: Job) => {
+      const tenant = (job.data as { clientId?: string | null } | undefined)?.clientId;
+      if (!tenant || !job.id || FAIR_SHARE_EXEMPT.has(job.name)) return;
+      void settle(queue, tenant, job.id).catch((err: Error) =>
+        log.warn({ queue, jobId: job.id, err: err.message }, 'fair-share bookkeeping failed'),
+      );
+    };
+    worker.on('completed', finished);
+    worker.on('failed', (job) => {
+      // Only a job with no attempt left has finished; a retried one is still pending.
+      if (job && (job.finishedOn || job.attemptsMade >= (job.opts.attempts ?? 1))) finished(job);
+    });
     worker.on('stalled', (jobId) => log.warn({ queue, jobId }, 'job stalled, moved back to wait'));
     return worker;
   });
@@ -123,6 +151,8 @@ export function createWorkers(opts: CreateWorkersOptions): WorkerPool {
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
+      await Promise.allSettled([...removers.values()].map((q) => q.close()));
+      fairRedis.disconnect();
     },
   };
 }
