@@ -25,7 +25,10 @@ export const DEFAULT_AI_PRICES: PriceTable = {
   'gemini-2.5-flash-lite': { input: 0.1, output: 0.4 },
   // Shut down 2026-12-01; kept so older usage rows still price.
   'gemini-2.5-flash': { input: 0.3, output: 2.5 },
-  // OpenAI standard tier (platform.openai.com/docs/pricing, 2025 rates): override with AI_PRICES_JSON when they move.
+  // OpenAI standard tier (developers.openai.com/api/docs/models/<model>, read 2026-12; gpt-5-nano is marked
+  // deprecated there): override with AI_PRICES_JSON when they move.
+  'gpt-5.4-mini': { input: 0.75, output: 4.5 },
+  'gpt-5.4-nano': { input: 0.2, output: 1.25 },
   'gpt-5-mini': { input: 0.25, output: 2.0 },
   'gpt-5-nano': { input: 0.05, output: 0.4 },
   'gpt-4.1-mini': { input: 0.4, output: 1.6 },
