@@ -29,6 +29,7 @@ const handlers: JobHandlers = {
     return ok;
   },
   [JobName.ClientErase]: unused,
+  [JobName.DigestRun]: unused,
 };
 
 let queue: JobQueue;
