@@ -85,6 +85,14 @@ export const GatewayConfigSchema = Type.Object({
   ARTIFACT_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, default: 72 }),
   VIDEO_LINK_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, default: 48 }),
   EMAIL_TO: Type.Optional(Type.String()),
+  /** The console's sign-in links by e-mail (the alerts are the worker's): SMTP, else `.eml` files. */
+  EMAIL_SMTP_SERVER: Type.Optional(Type.String()),
+  EMAIL_SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+  EMAIL_SMTP_SECURE: Type.Optional(Type.Boolean()),
+  EMAIL_USERNAME: Type.Optional(Type.String()),
+  EMAIL_PASSWORD: Type.Optional(Type.String()),
+  EMAIL_FROM: Type.String({ default: 'Vigint <alerts@vigint.local>' }),
+  EMAIL_OUTBOX_DIR: Type.String({ default: './data/outbox' }),
   /** Lifetime of a console session (sign-in at /console), minutes. */
   CONSOLE_SESSION_TTL_MINUTES: Type.Integer({ minimum: 5, maximum: 7 * 24 * 60, default: 480 }),
   /** Secure flag of the console cookies: `auto` sets it when the request came over HTTPS. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentActionLinks } from '@vigint/alerting';
+import { startSmtpServer, type TestSmtpServer } from '@vigint/testing';
 import type { ConsoleCamera, ConsoleIncident, ConsoleStores } from '../../src/routes/console/console-data';
 import {
   CONSOLE_ADMIN_KEY,
@@ -327,5 +328,102 @@ describe('signed action links', () => {
     });
     expect((await h.app.inject({ method: 'POST', url: new URL(cross.snooze60).pathname })).statusCode).toBe(404);
     expect(stores.cameras_.get('cam-b1')!.snoozedUntil).toBeNull();
+  });
+});
+
+describe('magic-link sign-in', () => {
+  let m: ConsoleHarness;
+  let smtp: TestSmtpServer;
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    m = await startConsoleGateway(undefined, {
+      EMAIL_SMTP_SERVER: smtp.host,
+      EMAIL_SMTP_PORT: String(smtp.port),
+      PUBLIC_BASE_URL: 'https://console.example',
+    });
+    await m.app.svc.repo.createClient('Boulangerie', 'owner@boulangerie.test', 'fr');
+  });
+  afterAll(async () => {
+    await m?.close();
+    await smtp?.stop();
+  });
+
+  async function ask(email: string, ip = '203.0.113.7') {
+    const jar = cookieJar();
+    const form = await m.app.inject({ method: 'GET', url: '/console/sign-in', remoteAddress: ip });
+    expect(form.body).toContain('action="/console/magic-link"');
+    jar.take(form.headers['set-cookie']);
+    const res = await m.app.inject({
+      method: 'POST',
+      url: '/console/magic-link',
+      remoteAddress: ip,
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ email, _csrf: csrfOf(form.body) }).toString(),
+    });
+    return { res, jar };
+  }
+  const flash = (html: string) => /<p class="flash" role="status">([^<]*)<\/p>/.exec(html)?.[1];
+
+  it('mails a single-use link to the address on record; the answer is the same for an unknown one', async () => {
+    const known = await ask('Owner@Boulangerie.test');
+    const unknown = await ask('nobody@example.com');
+    expect(known.res.statusCode).toBe(200);
+    expect(unknown.res.statusCode).toBe(200);
+    expect(flash(known.res.body)).toBeDefined();
+    expect(flash(known.res.body)).toBe(flash(unknown.res.body));
+    const [mail] = await smtp.waitForMessages(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smtp.messages).toHaveLength(1);
+    expect(mail!.envelope.to).toEqual(['owner@boulangerie.test']);
+    expect(mail!.parsed.subject).toBe('[Vigint] Votre lien de connexion');
+    const url = /https:\/\/console\.example(\/console\/magic\/[\w.-]+)/.exec(String(mail!.parsed.text))![1]!;
+
+    // A mail scanner's GET signs nobody in; the page's button does, once.
+    const jar = cookieJar();
+    const page = await m.app.inject({ method: 'GET', url });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Boulangerie');
+    expect(page.headers['set-cookie'] ?? '').not.toMatch(/vigint_session=/);
+    jar.take(page.headers['set-cookie']);
+    const go = () =>
+      m.app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: csrfOf(page.body) }).toString(),
+      });
+    // Two clicks at once: one sign-in.
+    const both = await Promise.all([go(), go()]);
+    expect(both.map((r) => r.statusCode).sort()).toEqual([303, 410]);
+    const first = both.find((r) => r.statusCode === 303)!;
+    expect(first.headers.location).toBe('/console/incidents');
+    expect([first.headers['set-cookie']].flat().some((c) => c?.startsWith('vigint_session='))).toBe(true);
+    jar.take(first.headers['set-cookie']);
+    const timeline = await m.app.inject({
+      method: 'GET',
+      url: '/console/incidents',
+      headers: { cookie: jar.header() },
+    });
+    expect(timeline.statusCode).toBe(200);
+    expect(timeline.body).toContain('Boulangerie');
+    expect((await m.app.inject({ method: 'GET', url })).statusCode).toBe(410);
+    // A forged token (another client id, same signature) is refused.
+    const [payload, sig] = url.split('/').pop()!.split('.');
+    const forged = Buffer.from(Buffer.from(payload!, 'base64url').toString().replace(/^\d+/, '999')).toString(
+      'base64url',
+    );
+    expect((await m.app.inject({ method: 'GET', url: `/console/magic/${forged}.${sig}` })).statusCode).toBe(410);
+  });
+
+  it('limits the links per address (same answer, no mail) and per visitor (429)', async () => {
+    const before = smtp.messages.length;
+    for (let n = 0; n < 4; n++) expect((await ask('owner@boulangerie.test', '198.51.100.9')).res.statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    // The first test sent one already: the address's limit (3 per 15 min) lets two more through.
+    expect(smtp.messages.length - before).toBe(2);
+    let last = 0;
+    for (let n = 0; n < 10; n++) last = (await ask(`x${n}@example.com`, '198.51.100.10')).res.statusCode;
+    expect(last).toBe(200);
+    expect((await ask('y@example.com', '198.51.100.10')).res.statusCode).toBe(429);
   });
 });

@@ -16,6 +16,11 @@ export interface ConsoleMessages {
     magicLabel: string;
     magicSubmit: string;
     magicSent: string;
+    magicTooMany: string;
+    magicMailSubject: string;
+    magicMailBody: (url: string) => string;
+    magicConfirm: (client: string) => string;
+    magicUsed: string;
     signedOut: string;
   };
   incidents: {
@@ -189,6 +194,12 @@ const EN: ConsoleMessages = {
     magicLabel: 'E-mail address of your account',
     magicSubmit: 'Send me a sign-in link',
     magicSent: 'If this address belongs to an account, a sign-in link is on its way. It works once, for 15 minutes.',
+    magicTooMany: 'Too many sign-in links asked from here. Wait a few minutes, or sign in with your key.',
+    magicMailSubject: '[Vigint] Your sign-in link',
+    magicMailBody: (url) =>
+      `Open this link to sign in to the Vigint console. It works once, for 15 minutes:\n\n${url}\n\nIf you did not ask for it, ignore this e-mail: nothing happens without the link.`,
+    magicConfirm: (client) => `Sign in to the console of ${client}.`,
+    magicUsed: 'This sign-in link was already used or has expired. Ask for a new one.',
     signedOut: 'You are signed out.',
   },
   incidents: {
@@ -388,6 +399,13 @@ const FR: ConsoleMessages = {
     magicSubmit: 'Recevoir un lien de connexion',
     magicSent:
       'Si cette adresse correspond à un compte, un lien de connexion est en route. Il fonctionne une fois, pendant 15 minutes.',
+    magicTooMany:
+      'Trop de liens demandés depuis cette adresse. Attendez quelques minutes, ou connectez-vous avec votre clé.',
+    magicMailSubject: '[Vigint] Votre lien de connexion',
+    magicMailBody: (url) =>
+      `Ouvrez ce lien pour vous connecter à la console Vigint. Il fonctionne une fois, pendant 15 minutes :\n\n${url}\n\nSi vous ne l'avez pas demandé, ignorez cet e-mail : rien ne se passe sans le lien.`,
+    magicConfirm: (client) => `Se connecter à la console de ${client}.`,
+    magicUsed: 'Ce lien de connexion a déjà servi ou a expiré. Demandez-en un nouveau.',
     signedOut: 'Vous êtes déconnecté.',
   },
   incidents: {

@@ -16,6 +16,7 @@ import usage from './usage';
 import settings from './settings';
 import admin from './admin';
 import act from './act';
+import magic from './magic';
 
 const VIEWS = fileURLToPath(new URL('./views', import.meta.url));
 const CSS = readFileSync(fileURLToPath(new URL('./static/console.css', import.meta.url)));
@@ -91,7 +92,7 @@ async function consoleRoutes(app: FastifyInstance): Promise<void> {
     return renderPage(app, req, reply, 'sign-in', {
       title: messagesFor(req).signIn.title,
       flash: q.out === '1' ? messagesFor(req).signIn.signedOut : undefined,
-      magicLink: false,
+      magicLink: true,
     });
   });
 
@@ -112,7 +113,14 @@ async function consoleRoutes(app: FastifyInstance): Promise<void> {
       const t = messagesFor(req);
       const refuse = async () => {
         await app.authThrottle.failed(req, reply);
-        return renderPage(app, req, reply, 'sign-in', { title: t.signIn.title, error: t.signIn.refused }, 401);
+        return renderPage(
+          app,
+          req,
+          reply,
+          'sign-in',
+          { title: t.signIn.title, error: t.signIn.refused, magicLink: true },
+          401,
+        );
       };
       if (!key) return refuse();
       // The integrator signs in with ADMIN_KEY (unset: no admin console, as the admin routes answer 403).
@@ -188,7 +196,7 @@ async function consoleRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  for (const r of [incidents, cameras, usage, settings, admin, act]) await app.register(r);
+  for (const r of [incidents, cameras, usage, settings, admin, act, magic]) await app.register(r);
 }
 
 export default consoleRoutes;

@@ -3,3 +3,4 @@ export * from './notice-messages';
 export * from './notice-policy';
 export * from './first-notice.service';
 export * from './digest-schedule';
+export * from './sign-in-link';
