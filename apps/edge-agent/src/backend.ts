@@ -2,6 +2,7 @@ import type {
   AlertLanguage,
   AnalysisResult,
   BufferType,
+  CameraHeartbeat,
   CameraState,
   IncidentOpen,
   Polygon,
@@ -129,6 +130,17 @@ export interface IncidentBackend {
   notify(notice: CameraNotice): Promise<DeliveryResult>;
   /** Waits for pending deliveries (remote outbox replay may keep some queued) and releases connections. */
   close(): Promise<void>;
+}
+
+/** One camera's heartbeat as both backends record it (the local file store, or POST /api/cameras/heartbeat). */
+export function cameraBeatOf(c: CameraStatus): CameraHeartbeat {
+  return {
+    id: c.cameraId,
+    name: c.cameraName,
+    state: c.state,
+    lastFrameAt: c.lastFrameAt?.toISOString() ?? null,
+    alertThreshold: c.alertThreshold,
+  };
 }
 
 /** The record both backends open when an incident starts (local file store, or the gateway's store). */

@@ -38,7 +38,7 @@ import type {
   OpeningIncident,
 } from './backend';
 import type { AgentConfig } from './config';
-import { incidentOpenOf } from './backend';
+import { cameraBeatOf, incidentOpenOf } from './backend';
 import { UserError } from './user-error';
 import { join } from 'node:path';
 
@@ -184,13 +184,7 @@ export class LocalBackend implements IncidentBackend {
   async heartbeat(cameras: CameraStatus[]): Promise<void> {
     for (const c of cameras) {
       await this.o.stores.cameras
-        .heartbeat(LOCAL_TENANT, {
-          id: c.cameraId,
-          name: c.cameraName,
-          state: c.state,
-          lastFrameAt: c.lastFrameAt?.toISOString() ?? null,
-          alertThreshold: c.alertThreshold,
-        })
+        .heartbeat(LOCAL_TENANT, cameraBeatOf(c))
         .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not record the camera'));
     }
   }

@@ -32,7 +32,7 @@ import {
   type JobHandlers,
   type WorkerPool,
 } from '@vigint/queue';
-import { createArtifactStore, type ArtifactStore } from '@vigint/storage';
+import { artifactStoreConfigOf, createArtifactStore, type ArtifactStore } from '@vigint/storage';
 import { concurrencyFor, type WorkerConfig } from './config';
 import { PgAlertLedger } from './pg-alert-ledger';
 import { PgNoticeLedger } from './pg-notice-ledger';
@@ -59,20 +59,7 @@ export interface WorkerApp {
 /** Wires config → adapters → services → processors → one BullMQ worker per queue. */
 export async function startWorkers(config: WorkerConfig, log: Logger): Promise<WorkerApp> {
   const db = createDb(config.DATABASE_URL, log);
-  const store = await createArtifactStore({
-    backend: config.STORAGE_BACKEND,
-    storageDir: config.STORAGE_DIR,
-    databaseUrl: config.DATABASE_URL,
-    s3: config.S3_BUCKET
-      ? {
-          bucket: config.S3_BUCKET,
-          endpoint: config.S3_ENDPOINT,
-          region: config.S3_REGION,
-          accessKeyId: config.S3_ACCESS_KEY_ID,
-          secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-        }
-      : undefined,
-  });
+  const store = await createArtifactStore(artifactStoreConfigOf(config));
   // Workers wait for Redis instead of failing fast: a job in hand should finish once Redis is back.
   const blobRedis = createWorkerRedis(config.REDIS_URL);
   blobRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'blob redis connection error'));

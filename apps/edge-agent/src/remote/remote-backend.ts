@@ -17,7 +17,7 @@ import {
   type IncidentAnnounce,
 } from '@vigint/contracts';
 import { prepareAiFrames, remapFrameIndexes } from '@vigint/alerting';
-import { incidentOpenOf } from '../backend';
+import { cameraBeatOf, incidentOpenOf } from '../backend';
 import type { ImageAdapter } from '@vigint/image';
 import { redactUrl, silentLogger, type Logger } from '@vigint/logger';
 import {
@@ -245,13 +245,7 @@ export class RemoteBackend implements IncidentBackend {
     try {
       await this.opts.client.sendHeartbeat(
         {
-          cameras: cameras.slice(0, 64).map((c) => ({
-            id: c.cameraId,
-            name: c.cameraName,
-            state: c.state,
-            lastFrameAt: c.lastFrameAt?.toISOString() ?? null,
-            alertThreshold: c.alertThreshold,
-          })),
+          cameras: cameras.slice(0, 64).map(cameraBeatOf),
         },
         { retries: 0 },
       );

@@ -215,26 +215,28 @@ export function cutCopyArgs(plan: {
 }): string[] {
   const audio = plan.audio ?? true;
   return [
-    '-ss',
-    plan.startTime.toFixed(3),
-    '-to',
-    plan.endTime.toFixed(3),
-    '-i',
-    plan.inFile,
-    '-map',
-    '0:v:0',
+    ...clipWindowArgs(plan),
     ...(audio === false ? ['-an'] : ['-map', '0:a:0?']),
     '-c:v',
     'copy',
     ...(audio === 'transcode' ? CLIP_AUDIO_ARGS : audio ? ['-c:a', 'copy'] : []),
     '-avoid_negative_ts',
     'make_zero',
-    '-movflags',
-    '+faststart',
-    '-f',
-    'mp4',
-    plan.outFile,
+    ...mp4OutArgs(plan.outFile),
   ];
+}
+
+/** [startTime, endTime] of one file, its first video stream: the input side of both clip presets. */
+function clipWindowArgs(plan: { inFile: string; startTime: number; endTime: number }): string[] {
+  return [
+    ...['-ss', plan.startTime.toFixed(3), '-to', plan.endTime.toFixed(3)],
+    ...['-i', plan.inFile, '-map', '0:v:0'],
+  ];
+}
+
+/** A faststart MP4 (mail clients and browsers play it before the whole file is in). */
+function mp4OutArgs(outFile: string): string[] {
+  return ['-movflags', '+faststart', '-f', 'mp4', outFile];
 }
 
 /** Audio of a clip attached to an e-mail: AAC, what every phone and web mail plays in MP4. */
@@ -253,14 +255,7 @@ export function cutTranscodeArgs(plan: {
   audio: boolean;
 }): string[] {
   return [
-    '-ss',
-    plan.startTime.toFixed(3),
-    '-to',
-    plan.endTime.toFixed(3),
-    '-i',
-    plan.inFile,
-    '-map',
-    '0:v:0',
+    ...clipWindowArgs(plan),
     ...(plan.audio ? ['-map', '0:a:0?', ...CLIP_AUDIO_ARGS] : ['-an']),
     '-c:v',
     'libx264',
@@ -272,11 +267,7 @@ export function cutTranscodeArgs(plan: {
     'yuv420p',
     '-map_metadata',
     '-1',
-    '-movflags',
-    '+faststart',
-    '-f',
-    'mp4',
-    plan.outFile,
+    ...mp4OutArgs(plan.outFile),
   ];
 }
 

@@ -14,6 +14,38 @@ export interface ArtifactStoreConfig {
   chunkSize?: number;
 }
 
+/** The storage variables as the gateway and the worker read them (docs/configuration.md). */
+export interface ArtifactStoreEnv {
+  STORAGE_BACKEND: StorageBackend;
+  STORAGE_DIR?: string;
+  DATABASE_URL?: string;
+  S3_BUCKET?: string;
+  S3_ENDPOINT?: string;
+  S3_REGION?: string;
+  S3_ACCESS_KEY_ID?: string;
+  S3_SECRET_ACCESS_KEY?: string;
+}
+
+/** One reading of those variables for every process that stores artifacts. */
+export function artifactStoreConfigOf(env: ArtifactStoreEnv): ArtifactStoreConfig {
+  return {
+    backend: env.STORAGE_BACKEND,
+    storageDir: env.STORAGE_DIR,
+    databaseUrl: env.DATABASE_URL,
+    ...(env.S3_BUCKET
+      ? {
+          s3: {
+            bucket: env.S3_BUCKET,
+            endpoint: env.S3_ENDPOINT,
+            region: env.S3_REGION,
+            accessKeyId: env.S3_ACCESS_KEY_ID,
+            secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+          },
+        }
+      : {}),
+  };
+}
+
 /**
  * Picks the backend. postgres and s3 are imported only when chosen, so a process on the disk backend
  * (the edge agent) never loads `pg` or the AWS SDK.

@@ -10,9 +10,9 @@ import {
 } from '@vigint/contracts';
 import { hammingDistance, type ImageAdapter } from '@vigint/image';
 import { silentLogger, type Logger } from '@vigint/logger';
-import type { MailAttachment, MailTransport } from '@vigint/mailer';
+import type { MailAttachment, MailMessage, MailTransport } from '@vigint/mailer';
 import { AlertLedgerState, type AlertLedger, type AlertRecord } from './alert-ledger';
-import { AlertTemplate } from './templates/alert-template';
+import { AlertTemplate, type RenderedMail } from './templates/alert-template';
 import { renderAlertEmail } from './templates/render-alert-email';
 import type { IncidentActionLinks } from './notify/action-link';
 
@@ -255,15 +255,10 @@ export class AlertService {
       },
       input.language,
     );
-    const safeKey = input.alertKey.replace(/[^A-Za-z0-9._-]/g, '_');
     try {
-      const result = await this.options.mailer.send({
-        from: this.options.from,
-        to: input.to,
-        ...rendered,
-        messageId: `<notice-${safeKey}@vigint>`,
-        headers: { 'X-Vigint-Notice': input.kind, 'X-Vigint-Alert-Id': safeKey },
-      });
+      const result = await this.options.mailer.send(
+        this.mailOf('notice', input, rendered, { headers: { 'X-Vigint-Notice': input.kind } }),
+      );
       await ledger.markSent(input.alertKey, { messageId: result.messageId, sentAt: new Date() });
       return { ...base, replayed: false, status: AlertStatus.Delivered, messageId: result.messageId };
     } catch (err) {
@@ -344,18 +339,27 @@ export class AlertService {
       },
       input.language,
     );
+    return { clipAttached, message: this.mailOf('alert', input, rendered, { attachments }) };
+  }
+
+  /**
+   * The e-mail for one ledger key. Message-ID and X-Vigint-Alert-Id derive from the key: should a send ever be
+   * repeated, mail clients thread it as the same message.
+   */
+  private mailOf(
+    kind: 'alert' | 'notice',
+    input: { alertKey: string; to: string },
+    rendered: RenderedMail,
+    extra: Pick<MailMessage, 'attachments'> & { headers?: Record<string, string> } = {},
+  ): MailMessage {
     const safeKey = input.alertKey.replace(/[^A-Za-z0-9._-]/g, '_');
     return {
-      clipAttached,
-      message: {
-        from: this.options.from,
-        to: input.to,
-        ...rendered,
-        attachments,
-        // Derived from the key: should a send ever be repeated, mail clients thread it as the same message.
-        messageId: `<alert-${safeKey}@vigint>`,
-        headers: { 'X-Vigint-Alert-Id': safeKey },
-      },
+      from: this.options.from,
+      to: input.to,
+      ...rendered,
+      ...(extra.attachments ? { attachments: extra.attachments } : {}),
+      messageId: `<${kind}-${safeKey}@vigint>`,
+      headers: { ...extra.headers, 'X-Vigint-Alert-Id': safeKey },
     };
   }
 

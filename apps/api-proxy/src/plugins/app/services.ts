@@ -12,7 +12,7 @@ import {
 import { BudgetService } from '@vigint/alerting';
 import { FfmpegAdapter } from '@vigint/ffmpeg';
 import { ImageAdapter } from '@vigint/image';
-import { createArtifactStore } from '@vigint/storage';
+import { artifactStoreConfigOf, createArtifactStore } from '@vigint/storage';
 import type { Logger } from '@vigint/logger';
 import type { GatewayConfig } from '../../config';
 import { GatewayRepository } from '../../services/gateway.repository';
@@ -57,24 +57,7 @@ async function services(app: FastifyInstance, opts: ServicesPluginOptions): Prom
         maxFrames: config.FRAME_BUFFER_MAX,
         blobs,
       }),
-    artifacts:
-      o.artifacts ??
-      (await createArtifactStore({
-        backend: config.STORAGE_BACKEND,
-        storageDir: config.STORAGE_DIR,
-        databaseUrl: config.DATABASE_URL,
-        ...(config.S3_BUCKET
-          ? {
-              s3: {
-                bucket: config.S3_BUCKET,
-                endpoint: config.S3_ENDPOINT,
-                region: config.S3_REGION,
-                accessKeyId: config.S3_ACCESS_KEY_ID,
-                secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-              },
-            }
-          : {}),
-      })),
+    artifacts: o.artifacts ?? (await createArtifactStore(artifactStoreConfigOf(config))),
     images: o.images ?? new ImageAdapter({}),
     ffmpeg: o.ffmpeg ?? new FfmpegAdapter(log),
     budget:

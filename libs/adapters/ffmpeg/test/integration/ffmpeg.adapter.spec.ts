@@ -7,32 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '@vigint/contracts';
 import { silentLogger } from '@vigint/logger';
 import { FfmpegAdapter, resolveFfmpeg } from '../../src';
+import { testClip } from './test-clip';
 
 const ff = new FfmpegAdapter(silentLogger);
 let dir: string;
 
-/** A 2 s 160x120 clip; `faststart` puts the index first (then truncation keeps a readable index). */
-async function clip(name: string, faststart: boolean): Promise<string> {
-  const file = join(dir, name);
-  await ff.run(
-    [
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=s=160x120:r=10:d=2',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      ...(faststart ? ['-movflags', '+faststart'] : []),
-      file,
-    ],
-    { timeoutMs: 30_000 },
-  );
-  return file;
-}
+/** A 2 s 160x120 clip in the test folder (testClip). */
+const clip = (name: string, faststart: boolean): Promise<string> => testClip(ff, join(dir, name), { faststart });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vigint-ffmpeg-test-'));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '@vigint/contracts';
 import { silentLogger } from '@vigint/logger';
 import { FfmpegAdapter, sizeTargetedH264Args } from '../../src';
+import { testClip } from './test-clip';
 
 /*
  * Uploaded media is opened with a protocol and format allow-list (issue 14): a playlist, manifest or concat
@@ -17,25 +18,7 @@ let secret: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vigint-allowlist-'));
   // The "local file" a trap points at: a real video, so only the allow-list can stop it.
-  secret = join(dir, 'secret.ts');
-  await ff.run(
-    [
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=s=160x120:r=10:d=2',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-f',
-      'mpegts',
-      secret,
-    ],
-    {
-      timeoutMs: 30_000,
-    },
-  );
+  secret = await testClip(ff, join(dir, 'secret.ts'), { format: 'mpegts' });
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -1,15 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
-import {
-  AlertStatus,
-  DeliveryState,
-  isAppError,
-  type AlertLanguage,
-  type IncidentRecord,
-  type IncidentType,
-  type RiskLevel,
-} from '@vigint/contracts';
+import { AlertStatus, DeliveryState, isAppError, type IncidentRecord } from '@vigint/contracts';
 import { silentLogger, type Logger } from '@vigint/logger';
-import type { AlertOutcome, AlertService, NoticeInput } from '../alert.service';
+import type { AlertInput, AlertOutcome, AlertService, NoticeInput } from '../alert.service';
 import type { CameraStore, IncidentStore } from '../incidents/incident-store';
 import { incidentActionLinks } from '../notify/action-link';
 import { cameraControlOf, noticeDecision } from '../notify/notice-policy';
@@ -43,29 +35,15 @@ export interface DeliveryPolicyOptions {
   log?: Logger;
 }
 
-export interface IncidentAlertInput {
+/** What the policy decides itself; the rest of AlertService's input passes through as the caller gave it. */
+type DecidedByPolicy = 'clip' | 'clipTooLarge' | 'clipFailed' | 'videoLink' | 'actionLinks';
+
+export interface IncidentAlertInput extends Omit<AlertInput, DecidedByPolicy> {
   /** The tenant of the incident store: the client id (`local` in local mode). */
   tenant: string;
   /** The incident's key in the store (the agent's idempotency key as the gateway sees it). */
   incidentKey: string;
-  /** The alert ledger's key (one e-mail per key). */
-  alertKey: string;
-  /** The duplicate-scene cooldown is per client and camera. */
-  clientKey: string;
-  to: string;
-  clientName?: string;
-  cameraId: string;
-  cameraName: string;
-  riskLevel: RiskLevel;
-  incidentType: IncidentType;
-  analysis: string;
-  detailedAnalysis?: string;
-  confirmUnanswered?: boolean;
-  language: AlertLanguage;
-  occurredAt: Date;
   endedAt?: Date;
-  /** Masked JPEGs of the event: the thumbnail and the scene hashes come from them. */
-  frames: Buffer[];
   /** The clip as cut (masked); absent with `clipError` when it could not be cut. */
   clip?: { path: string; filename?: string };
   clipError?: string;
@@ -75,7 +53,6 @@ export interface IncidentAlertInput {
   linkExpiresAt?: Date;
   /** Base URL of the link, when the caller knows a better one than the settings' (the gateway's public URL). */
   linkBaseUrl?: string;
-  timeZone?: string;
 }
 
 export interface IncidentAlertOutcome extends AlertOutcome {
@@ -114,21 +91,19 @@ export class DeliveryPolicy {
           : undefined;
       let outcome: AlertOutcome;
       try {
+        const {
+          tenant: _tenant,
+          incidentKey: _incidentKey,
+          endedAt: _endedAt,
+          clip: _clip,
+          clipError: _clipError,
+          videoId: _videoId,
+          linkExpiresAt: _linkExpiresAt,
+          linkBaseUrl: _linkBaseUrl,
+          ...alert
+        } = input;
         outcome = await this.o.alerts.send({
-          alertKey: input.alertKey,
-          clientKey: input.clientKey,
-          to: input.to,
-          clientName: input.clientName,
-          cameraId: input.cameraId,
-          cameraName: input.cameraName,
-          riskLevel: input.riskLevel,
-          incidentType: input.incidentType,
-          analysis: input.analysis,
-          detailedAnalysis: input.detailedAnalysis,
-          confirmUnanswered: input.confirmUnanswered,
-          language: input.language,
-          occurredAt: input.occurredAt,
-          frames: input.frames,
+          ...alert,
           clip:
             fitted && !fitted.tooLarge
               ? { path: fitted.path, sizeBytes: fitted.bytes, filename: input.clip?.filename, contentType: 'video/mp4' }
@@ -144,7 +119,6 @@ export class DeliveryPolicy {
                   cameraId: input.cameraId,
                 })
               : undefined,
-          timeZone: input.timeZone,
         });
       } catch (err) {
         await this.record(input, {
