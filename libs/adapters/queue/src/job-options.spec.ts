@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode, JobName, RiskLevel, IncidentType, AlertLanguage } from '@vigint/contracts';
 import { assertSafeJobId, isSafeJobId, jobIdFor, jobOptionsFor, safeIdPart } from './job-options';
-import { decodeJobError, encodeJobError } from './job-error';
+import { JOB_FAILED_SENTENCE, decodeJobError, encodeJobError } from './job-error';
 import { assertAllHandlers } from './worker-factory';
 
 const alert = {
@@ -82,15 +82,26 @@ describe('job error encoding', () => {
     });
   });
 
-  it('maps a plain failure to JOB_FAILED', () => {
+  it('maps a plain failure to JOB_FAILED with a fixed sentence (no path, no driver text)', () => {
     expect(decodeJobError('job stalled more than allowable limit')).toEqual({
-      error: 'job stalled more than allowable limit',
+      error: JOB_FAILED_SENTENCE,
       code: ErrorCode.JobFailed,
     });
-    expect(decodeJobError(encodeJobError(new Error('boom')))).toMatchObject({
-      code: ErrorCode.JobFailed,
-      error: 'boom',
+    const driver = new Error("ENOENT: no such file or directory, open '/srv/vigint/data/tmp/x.mp4'");
+    expect(decodeJobError(encodeJobError(driver))).toEqual({ code: ErrorCode.JobFailed, error: JOB_FAILED_SENTENCE });
+  });
+
+  it('gives our own 5xx failures a code and a fixed sentence, keeps 4xx messages', () => {
+    const pg = new AppError(
+      ErrorCode.DependencyUnavailable,
+      'database unavailable: connect ECONNREFUSED 10.0.0.7:5432',
+    );
+    expect(decodeJobError(encodeJobError(pg))).toEqual({
+      code: ErrorCode.DependencyUnavailable,
+      error: 'a service the job needs was unavailable',
     });
+    const bug = new AppError(ErrorCode.Internal, 'ffmpeg exited 1: /tmp/vigint-job-1/input: moov atom not found');
+    expect(decodeJobError(encodeJobError(bug))).toEqual({ code: ErrorCode.Internal, error: JOB_FAILED_SENTENCE });
   });
 });
 

@@ -39,7 +39,20 @@ export const REDACT_PATHS = [
 
 /** Strips secrets that ride in URLs (`?api_key=`, `?token=`) before a URL is logged. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:api_key|token|key)=)[^&#]*/gi, '$1[Redacted]');
+  // Names are compared decoded: `?api%5Fkey=` authenticates like `?api_key=` (the query parser decodes it).
+  return url.replace(/([?&])([^=&#]*)=([^&#]*)/g, (whole, sep: string, name: string) =>
+    SECRET_QUERY_NAMES.has(decodedName(name)) ? `${sep}${name}=[Redacted]` : whole,
+  );
+}
+
+const SECRET_QUERY_NAMES = new Set(['api_key', 'token', 'key']);
+
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return name.toLowerCase();
+  }
 }
 
 export interface CreateLoggerOptions {
