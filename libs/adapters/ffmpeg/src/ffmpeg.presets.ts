@@ -31,25 +31,24 @@ export function probeArgs(file: string, options: { countFrames?: boolean } = {})
 
 export type EncodeFormat = 'mp4' | 'webm';
 
+/** The H.264 video of everything we encode for people: yuv420p, what phones and mail clients play. */
+const H264_VIDEO_ARGS: readonly string[] = [
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '23',
+  '-pix_fmt',
+  'yuv420p',
+];
+
 /**
  * Output codec flags per container. H.264 with yuv420p and faststart is what phones and mail clients
  * play inline; VP9 in WebM for browsers that ask for it.
  */
 export const ENCODE_PRESETS: Readonly<Record<EncodeFormat, readonly string[]>> = {
-  mp4: [
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-crf',
-    '23',
-    '-pix_fmt',
-    'yuv420p',
-    '-movflags',
-    '+faststart',
-    '-f',
-    'mp4',
-  ],
+  mp4: [...H264_VIDEO_ARGS, '-movflags', '+faststart', '-f', 'mp4'],
   webm: [
     '-c:v',
     'libvpx-vp9',
@@ -257,14 +256,7 @@ export function cutTranscodeArgs(plan: {
   return [
     ...clipWindowArgs(plan),
     ...(plan.audio ? ['-map', '0:a:0?', ...CLIP_AUDIO_ARGS] : ['-an']),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-crf',
-    '23',
-    '-pix_fmt',
-    'yuv420p',
+    ...H264_VIDEO_ARGS,
     '-map_metadata',
     '-1',
     ...mp4OutArgs(plan.outFile),
