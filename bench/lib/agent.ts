@@ -30,8 +30,14 @@ export interface AgentCamera {
 }
 
 /** An agent config file with these cameras on files (YAML is a JSON superset, so JSON it is). */
-export async function writeAgentConfig(file: string, cameras: AgentCamera | AgentCamera[]): Promise<string> {
+export async function writeAgentConfig(
+  file: string,
+  cameras: AgentCamera | AgentCamera[],
+  /** Other top-level keys of the agent file (e.g. `notify`). */
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const config = {
+    ...extra,
     cameras: (Array.isArray(cameras) ? cameras : [cameras]).map((camera) => ({
       id: camera.id,
       video_input: camera.video,
