@@ -12,6 +12,21 @@ const pick = (r: Row, ...names: string[]): unknown => {
   for (const n of names) if (r[n] !== undefined && r[n] !== null) return r[n];
   return undefined;
 };
+/**
+ * Whether an earlier key row was active. Only a clear yes is active (true, 1, 't', 'true', 'yes', 'on'):
+ * NULL, false, 0, 'f', 'false' or anything else stays inactive, so a revoked key never comes back on import.
+ * A schema without the column at all had only live keys.
+ */
+export function legacyKeyActive(row: Row): boolean {
+  const name = ['is_active', 'active'].find((n) => n in row);
+  if (name === undefined) return true;
+  const v = row[name];
+  if (v === true) return true;
+  if (typeof v === 'number' || typeof v === 'bigint') return Number(v) === 1;
+  if (typeof v === 'string') return ['1', 't', 'true', 'y', 'yes', 'on'].includes(v.trim().toLowerCase());
+  return false;
+}
+
 /** The earlier routes read with GET; every other call was a POST. Used when a usage row has no method. */
 const GET_ROUTES = [
   /^\/api\/health$/,
@@ -87,7 +102,7 @@ export async function importLegacyDatabase(
         [
           hash,
           String(pick(k, 'name') ?? 'imported'),
-          pick(k, 'is_active', 'active') !== false,
+          legacyKeyActive(k),
           clientId,
           asDate(pick(k, 'created_at')),
           asDate(pick(k, 'last_used', 'last_used_at')),
