@@ -398,6 +398,11 @@ describe('buffers, uploads, downloads and tenants', () => {
     expect(s.json().artifacts.count).toBeGreaterThanOrEqual(2);
     const sb = await h.app.inject({ method: 'GET', url: '/api/storage/status', headers: { 'x-api-key': keyB } });
     expect(sb.json().artifacts.count).toBe(0);
+    // The disk as each client sees it: its own bytes used, never the shared volume's usage.
+    expect(sb.json().disk_info.used_gb).toBe(0);
+    const a = s.json();
+    expect(a.disk_info.used_gb).toBeCloseTo(a.artifacts.total_bytes / 1024 ** 3, 2);
+    expect(a.disk_info.total_gb).toBeCloseTo(a.disk_info.used_gb + a.disk_info.free_gb, 1);
     const mon = await post('/api/storage/cleanup', { type: 'monitor' });
     expect(mon.json()).toMatchObject({ success: true, cleanup_type: 'monitor', cleanup_result: { cleaned: 0 } });
     await new Promise((r) => setTimeout(r, 200));

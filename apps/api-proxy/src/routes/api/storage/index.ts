@@ -17,19 +17,22 @@ import { runJob, sendAccepted } from '../../../services/job-runner';
 const GB = 1024 ** 3;
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
-/** Disk of the artifact directory (for the postgres/s3 backends: the gateway's own temp disk). */
-async function diskInfo(app: FastifyInstance): Promise<DiskInfo> {
+/**
+ * The client's own view of storage: `used_gb` is its own stored bytes, `free_gb` the room left on the
+ * artifact disk (for the postgres/s3 backends: the gateway's temp disk), `total_gb` their sum. The shared
+ * volume's size and what other clients use are never shown.
+ */
+async function diskInfo(app: FastifyInstance, clientBytes: number): Promise<DiskInfo> {
   const path = resolve(app.config.STORAGE_BACKEND === 'disk' ? app.config.STORAGE_DIR : '/tmp');
   try {
     await mkdir(path, { recursive: true });
     const s = await statfs(path);
-    const total = s.blocks * s.bsize;
     const free = s.bavail * s.bsize;
     return {
       available: true,
       free_gb: round2(free / GB),
-      total_gb: round2(total / GB),
-      used_gb: round2((total - free) / GB),
+      total_gb: round2((clientBytes + free) / GB),
+      used_gb: round2(clientBytes / GB),
       path: app.config.STORAGE_BACKEND,
     };
   } catch {
@@ -44,11 +47,11 @@ const storage: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['storage'], response: { 200: StorageStatusReply, ...ErrorReplies } } },
     async (req) => {
       const t = tenantOf(req);
-      const [disk, stats, daily] = await Promise.all([
-        diskInfo(app),
+      const [stats, daily] = await Promise.all([
         app.svc.repo.artifactStats(t.clientId),
         app.svc.repo.dailyCounters(t.clientId, 1),
       ]);
+      const disk = await diskInfo(app, stats.totalBytes);
       const low = disk.available && (disk.free_gb < 1 || disk.free_gb / Math.max(disk.total_gb, 0.001) < 0.05);
       return {
         status: low ? 'low_space' : 'healthy',
@@ -94,7 +97,7 @@ const storage: FastifyPluginAsyncTypebox = async (app) => {
         success: true,
         cleanup_type: type,
         cleanup_result: result,
-        disk_info_after: await diskInfo(app),
+        disk_info_after: await diskInfo(app, (await app.svc.repo.artifactStats(t.clientId)).totalBytes),
         daily: await app.svc.repo.dailyCounters(t.clientId, 1),
         ...(jobId ? { job_id: jobId } : {}),
       };
