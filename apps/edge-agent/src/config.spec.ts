@@ -47,6 +47,7 @@ describe('agent configuration', () => {
         '    rtsp_url: rtsp://user:pw@10.0.0.2/stream',
         '    rtsp_transport: udp',
         '    threshold: LOW',
+        '    language: fr',
         '  - id: off',
         '    rtsp_url: rtsp://10.0.0.3/x',
         '    enabled: false',
@@ -70,7 +71,11 @@ describe('agent configuration', () => {
       sampleInterval: 2,
       sceneMemorySeconds: 30,
       cooldownSeconds: 60,
+      language: 'fr',
+      languageSet: true,
     });
+    // Not in the file: English locally, and through a gateway the client's stored language (not sent).
+    expect(door).toMatchObject({ language: 'en', languageSet: false });
   });
 
   it("reads the earlier system's multi_source_config.json and config.ini; the environment wins", async () => {

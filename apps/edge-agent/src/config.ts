@@ -41,6 +41,11 @@ export interface CameraConfig {
   sceneMemorySeconds: number;
   cooldownSeconds: number;
   language: AlertLanguage;
+  /**
+   * True when the config file gives the language (the camera's entry or `defaults`): through a gateway it then
+   * wins over the client's stored language; otherwise the client's applies.
+   */
+  languageSet: boolean;
 }
 
 export interface AgentConfig {
@@ -410,6 +415,7 @@ function buildCamera(
     sceneMemorySeconds: entry.scene_memory ?? d.scene_memory ?? 30,
     cooldownSeconds: entry.cooldown ?? d.cooldown ?? 60,
     language: entry.language ?? d.language ?? AlertLanguage.En,
+    languageSet: (entry.language ?? d.language) !== undefined,
   };
 }
 

@@ -38,6 +38,7 @@ export async function createBackend(
       drainTimeoutMs: config.outboxDrainSeconds * 1000,
       image,
       log,
+      camerasWithLanguage: new Set(config.cameras.filter((c) => c.languageSet).map((c) => c.id)),
       // Gateway unreachable: the agent's own AI once the failover delay is over, else the offline analyzer
       // (incidents then wait in the outbox).
       fallbackAnalyze: (req) =>

@@ -78,6 +78,7 @@ function setup(risk: RiskLevel, options: { clipFails?: boolean } = {}) {
     sceneMemorySeconds: 30,
     cooldownSeconds: 60,
     language: AlertLanguage.En,
+    languageSet: false,
   };
   let now = 0;
   const segments = new SegmentIndex();

@@ -13,12 +13,14 @@ const tenant = (language: string): TenantRecord => ({
 });
 
 describe('languageOf', () => {
-  it("keeps the client's language from POST /admin/clients over the agent's camera default", () => {
-    expect(languageOf(tenant('fr'), 'en')).toBe(AlertLanguage.Fr);
-    expect(languageOf(tenant('en'), 'fr')).toBe(AlertLanguage.En);
+  it("uses a camera's own language (sent only when the agent's config sets one) over the client's", () => {
+    expect(languageOf(tenant('en'), 'fr')).toBe(AlertLanguage.Fr);
+    expect(languageOf(tenant('fr'), 'en')).toBe(AlertLanguage.En);
   });
 
-  it("uses the request's language only for a client stored without one", () => {
+  it("uses the client's language when the request has none, else English", () => {
+    expect(languageOf(tenant('fr'), null)).toBe(AlertLanguage.Fr);
+    expect(languageOf(tenant('fr'), undefined)).toBe(AlertLanguage.Fr);
     expect(languageOf(tenant(''), 'fr')).toBe(AlertLanguage.Fr);
     expect(languageOf(tenant(''), null)).toBe(AlertLanguage.En);
   });

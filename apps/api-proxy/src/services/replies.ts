@@ -16,11 +16,12 @@ import { readArtifact } from './media-store';
 export const downloadUrl = (artifactId: string): string => `/api/video/download/${artifactId}`;
 
 /**
- * The client's language (POST /admin/clients `language`) wins: the e-mail goes to the client. A request's own
- * `language` is used only for a client stored without one (the agent always sends its camera default, `en`).
+ * A request's own `language` wins: the agent sends it only for a camera whose config file sets one (a French
+ * site of an English-speaking client). Otherwise the client's (POST /admin/clients `language`), else English.
+ * The earlier system's clients never send it.
  */
 export function languageOf(tenant: TenantRecord, requested?: string | null): AlertLanguage {
-  const l = tenant.language || requested;
+  const l = requested || tenant.language;
   return l === AlertLanguage.Fr ? AlertLanguage.Fr : AlertLanguage.En;
 }
 

@@ -167,6 +167,23 @@ describe('RemoteBackend', () => {
     expect(form.get('frame_count')).toBe('4');
   });
 
+  it("sends a camera's language only when its config sets one, so the gateway uses the client's otherwise", async () => {
+    const frame = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
+    const backend = await open({ camerasWithLanguage: new Set(['cam-fr']) });
+    for (const cameraId of ['cam-fr', 'cam-1'])
+      await backend.analyze({
+        cameraId,
+        cameraName: cameraId,
+        frames: [frame],
+        bufferType: BufferType.Short,
+        language: cameraId === 'cam-fr' ? AlertLanguage.Fr : AlertLanguage.En,
+        masks: [],
+      });
+    expect(gw.analyzeBodies.map((f) => f.get('language'))).toEqual(['fr', null]);
+  });
+
   it('falls back to a local analysis when the gateway is unreachable, if given one', async () => {
     await gw.stop();
     const backend = await open({

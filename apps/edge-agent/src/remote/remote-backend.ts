@@ -10,6 +10,7 @@ import {
 import {
   BufferType,
   DeliveryState,
+  type AlertLanguage,
   IncidentType,
   RiskLevel,
   type AlertReply,
@@ -80,6 +81,11 @@ export interface RemoteBackendOptions {
   drainTimeoutMs?: number;
   /** Every alert that leaves the outbox (sent or rejected), including replays after an outage or a restart. */
   onDelivered?(idempotencyKey: string, result: DeliveryResult): void;
+  /**
+   * The cameras whose language the config file sets: only theirs is sent, so the gateway uses the client's
+   * stored language for the others (the agent's own default, English, would otherwise override it).
+   */
+  camerasWithLanguage?: ReadonlySet<string>;
   /** Long side of the JPEGs sent for analysis. Default 768. */
   aiMaxSide?: number;
 }
@@ -145,7 +151,7 @@ export class RemoteBackend implements IncidentBackend {
           confirm_frames: prepared.confirm,
           frame_count: prepared.frameCount,
           buffer_type: BufferType.Short,
-          language: req.language,
+          language: this.languageFor(req.cameraId, req.language),
           camera_name: req.cameraName,
         },
         { signal: req.signal },
@@ -177,7 +183,7 @@ export class RemoteBackend implements IncidentBackend {
       frame_count: a.frame_count,
       detailed_analysis: a.detailed_analysis ?? null,
       ...(incident.clipError ? { clip_error: incident.clipError } : {}),
-      language: incident.language,
+      language: this.languageFor(incident.cameraId, incident.language),
       occurred_at: incident.startedAt.toISOString(),
     };
     const outcome = await this.outbox.submit({
@@ -275,7 +281,7 @@ export class RemoteBackend implements IncidentBackend {
           notice_seconds: notice.seconds,
           occurred_at: notice.at.toISOString(),
           ...(notice.outageStartedAt ? { outage_started_at: notice.outageStartedAt.toISOString() } : {}),
-          ...(notice.language ? { language: notice.language } : {}),
+          ...(notice.language ? { language: this.languageFor(notice.cameraId, notice.language) } : {}),
         },
       },
     });
@@ -309,6 +315,11 @@ export class RemoteBackend implements IncidentBackend {
       throw new AlertNotDeliveredError(reply);
     }
     return reply;
+  }
+
+  private languageFor(cameraId: string, language: AlertLanguage | undefined): AlertLanguage | undefined {
+    const set = this.opts.camerasWithLanguage;
+    return !set || set.has(cameraId) ? language : undefined;
   }
 
   private toDelivery(outcome: OutboxOutcome<RemoteAlertPayload, RemoteReply>): DeliveryResult {

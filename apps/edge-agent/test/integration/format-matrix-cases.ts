@@ -148,6 +148,7 @@ export function camera(source: string, audio: boolean): CameraConfig {
     sceneMemorySeconds: 30,
     cooldownSeconds: 30,
     language: 'en' as CameraConfig['language'],
+    languageSet: false,
   };
 }
 
