@@ -253,6 +253,23 @@ describe('private video links', () => {
     otherId = (await up()).video_id;
   }, 60_000);
 
+  it('a Range request on the stream is audited too (one from byte 1 streams nearly the whole clip)', async () => {
+    const url = `/video/${videoId}/raw?token=${encodeURIComponent(token)}`;
+    const ranged = await inject('GET', url, undefined, undefined, { range: 'bytes=1-' });
+    expect(ranged.statusCode).toBe(206);
+    const pg = (await import('pg')).default;
+    const c = new pg.Client({ connectionString: h.db.url });
+    await c.connect();
+    try {
+      const rows = (
+        await c.query(`SELECT action FROM audit_log WHERE target = $1 AND action = 'video.link.range'`, [videoId])
+      ).rows;
+      expect(rows).toHaveLength(1);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('the signed link works; tampered, foreign, expired or missing tokens are 404 on the page and the stream', async () => {
     expect((await inject('GET', `/video/${videoId}?token=${encodeURIComponent(token)}`)).statusCode).toBe(200);
     expect((await inject('GET', `/video/${videoId}/raw?token=${encodeURIComponent(token)}`)).statusCode).toBe(200);
