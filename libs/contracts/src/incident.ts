@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CameraState } from './camera';
 import { AppError, ErrorCode } from './errors';
-import { IncidentTypeSchema, RiskLevelSchema } from './risk';
+import { AlertLanguageSchema, IncidentTypeSchema, RiskLevelSchema } from './risk';
 
 /*
  * Incidents and cameras on record (docs/architecture.md, "Where data lives"). One shape for both modes: the
@@ -121,6 +121,8 @@ export const IncidentAnnounce = Type.Composite([
   IncidentOpen,
   Type.Object({
     /** Base64 JPEG, at most ~512 KB decoded. */
+    /** The camera's language when the agent's config sets one: the notice is written in it (else the client's). */
+    language: Type.Optional(AlertLanguageSchema),
     snapshotJpeg: Type.Optional(Type.String({ minLength: 4, maxLength: 700_000, pattern: '^[A-Za-z0-9+/]+={0,2}$' })),
     /**
      * The agent already sent this incident's alert itself (failover, the gateway was unreachable): the record is

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { RiskLevelSchema } from './risk';
+import { AlertLanguageSchema, RiskLevelSchema } from './risk';
 
 /*
  * A client's instant-notice channels and console settings (stored per client, edited in the console),
@@ -54,6 +54,8 @@ export const NoticeSendPayload = Type.Object({
   clientId: Id,
   /** The incident on record (its snapshot, summary and camera come from the store). */
   incidentId: Id,
+  /** The camera's language when the agent set one; else the client's. */
+  language: Type.Optional(AlertLanguageSchema),
   /** Transient snapshot the gateway put in Redis, when the agent sent one. */
   snapshotBlobKey: Type.Optional(Id),
 });

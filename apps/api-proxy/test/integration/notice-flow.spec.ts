@@ -143,10 +143,12 @@ describe('first notice through the gateway and the worker', () => {
     const again = await post('/api/incidents', announce(incidentKey, 'yard', snapshot));
     expect((again.json() as IncidentRecord).id).toBe(incident.id);
     // A second incident, to know the worker has run past anything the repeat could have queued.
-    await post('/api/incidents', announce(`gate-${Date.now()}`, 'gate'));
+    // This camera's language is set in the agent's config: its notice is French, the client's English.
+    await post('/api/incidents', { ...announce(`gate-${Date.now()}`, 'gate'), language: 'fr' });
     await ntfy.waitForMessages(2, 20_000);
     await hook.waitForDeliveries(2, 20_000);
     expect(ntfy.messages.filter((m) => m.title?.includes('Camera yard'))).toHaveLength(1);
+    expect(ntfy.messages.find((m) => m.title?.includes('Camera gate'))?.title).toBe('HIGH · Camera gate : intrusion');
     expect(hook.requests.filter((r) => r.body.includes(incident.id))).toHaveLength(1);
 
     // The delivery log: one row per channel, sent, and the incident's log names both channels.

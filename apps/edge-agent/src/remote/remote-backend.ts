@@ -231,12 +231,15 @@ export class RemoteBackend implements IncidentBackend {
       const snapshot = incident.snapshot
         ? (await this.opts.image.toAiJpeg(incident.snapshot, { maxSide: this.opts.aiMaxSide ?? 768, masks: [] })).data
         : undefined;
+      // The camera's language only when the config sets it, as for the alert; else the client's.
+      const language = this.languageFor(incident.cameraId, incident.language);
       await this.opts.client.announceIncident(
         {
           ...incidentOpenOf(incident),
           // The alert's key as the gateway sees it, so the alert finds this record.
           idempotencyKey: wireIdempotencyKey(incident.idempotencyKey),
           ...(snapshot ? { snapshotJpeg: snapshot.toString('base64') } : {}),
+          ...(language ? { language } : {}),
         },
         { retries: 1 },
       );

@@ -44,7 +44,7 @@ export class NoticeProcessor {
       incidentType: incident.incidentType,
       summary: incident.summary,
       occurredAt: new Date(incident.startedAt),
-      language: client?.language,
+      language: data.language ?? client?.language,
       snapshot,
     });
     const outcomes = report.outcomes.map((o) => ({ channel: o.channel, status: o.status, attempts: o.attempts }));

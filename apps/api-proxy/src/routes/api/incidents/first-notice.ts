@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { JobName, type IncidentRecord } from '@vigint/contracts';
+import { JobName, type AlertLanguage, type IncidentRecord } from '@vigint/contracts';
 
 /**
  * An announce this late is a record, not news: the agent replaying incidents it mailed itself while the gateway
@@ -17,6 +17,7 @@ export async function queueFirstNotice(
   clientId: string,
   incident: IncidentRecord,
   snapshotJpeg: string | undefined,
+  language?: AlertLanguage,
   now: Date = new Date(),
 ): Promise<void> {
   if (now.getTime() - Date.parse(incident.detectedAt) > NOTICE_MAX_AGE_MS) {
@@ -29,6 +30,7 @@ export async function queueFirstNotice(
   await app.svc.queue.enqueue(JobName.NoticeSend, {
     clientId,
     incidentId: incident.id,
+    ...(language ? { language } : {}),
     ...(snapshotBlobKey ? { snapshotBlobKey } : {}),
   });
 }

@@ -36,12 +36,12 @@ const incidents: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['incidents'], body: IncidentAnnounce, response: { 200: IncidentRecord, ...ErrorReplies } } },
     async (req) => {
       const { clientId } = tenantOf(req);
-      const { snapshotJpeg, delivered, ...open } = req.body;
+      const { snapshotJpeg, delivered, language, ...open } = req.body;
       // `delivered`: the agent mailed it itself during a gateway outage; recorded only, under the same key.
       if (delivered) return app.incidents.record(clientId, open, delivered);
       const incident = await app.incidents.announce(clientId, open);
       // The first notice goes at announce time only: a recorded incident was already alerted by the agent.
-      await queueFirstNotice(app, clientId, incident, snapshotJpeg);
+      await queueFirstNotice(app, clientId, incident, snapshotJpeg, language);
       return incident;
     },
   );
