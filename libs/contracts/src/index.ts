@@ -8,4 +8,5 @@ export * from './http';
 export * from './formats';
 export * from './incident';
 export * from './ai-provider';
+export * from './ai-retry';
 export * from './notice';

@@ -14,15 +14,16 @@ import {
   AppError,
   ErrorCode,
   ZERO_USAGE,
-  addTokenUsage,
   aiErrorDetails,
   parseVerdict,
-  type AiErrorDetails,
-  type AiVerdict,
   type AnalysisReply,
   type AnalysisRequest,
   type ThinkingEffort,
   type TokenUsage,
+  analyzeWithRetries,
+  withAiDetails,
+  type AiAttempt,
+  type AiErrorDetails,
 } from '@vigint/contracts';
 import { silentLogger, type Logger } from '@vigint/logger';
 import { classifyHttpError, parseErrorBody } from './gemini-errors';
@@ -96,33 +97,6 @@ function usageOf(response: GenerateContentResponse | undefined): TokenUsage {
   };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** An AppError with more details merged in (AppError is immutable). */
-function withDetails(error: AppError, extra: AiErrorDetails): AppError {
-  const details = { ...aiErrorDetails(error), ...extra };
-  return new AppError(error.code, error.message, { field: error.field, details, cause: error.cause ?? error });
-}
-
-interface Attempt {
-  verdict: AiVerdict;
-  usage: TokenUsage;
-  modelVersion?: string;
-}
-
 export class GeminiAdapter {
   readonly name = 'gemini';
   private readonly client: GoogleGenAI;
@@ -163,63 +137,16 @@ export class GeminiAdapter {
   }
 
   async analyze(request: AnalysisRequest): Promise<AnalysisReply> {
-    const started = this.opts.now();
-    let billed: TokenUsage = { ...ZERO_USAGE, thinking_tokens: 0 };
-    let thinking: ThinkingEffort = request.thinking ?? 'none';
-    let maxOutputTokens = maxOutputTokensFor(thinking);
-    let roomRetried = false;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const reply = await this.once(request, thinking, maxOutputTokens);
-        return {
-          verdict: reply.verdict,
-          usage: addTokenUsage(billed, reply.usage),
-          model: request.model,
-          modelVersion: reply.modelVersion,
-          provider: this.name,
-          durationMs: this.opts.now() - started,
-          attempts: attempt,
-        };
-      } catch (err) {
-        const error = this.toAppError(err, request.model, request.signal);
-        const details = aiErrorDetails(error);
-        if (details.usage) billed = addTokenUsage(billed, details.usage);
-        const final = withDetails(error, { usage: billed, attempts: attempt, model: request.model });
-        if (details.kind === AiFailureKind.MaxTokens && !roomRetried) {
-          // Cut off (usually by thinking): once more with twice the room and as little thinking as allowed.
-          roomRetried = true;
-          thinking = 'none';
-          maxOutputTokens *= 2;
-          this.log.warn({ model: request.model, attempt, maxOutputTokens }, 'gemini reply cut off, retrying with room');
-          continue;
-        }
-        if (details.retryable !== true || attempt >= this.opts.maxAttempts) throw final;
-        // 429: wait what the API asked (plus a little jitter so parallel callers spread out); else backoff.
-        const wait =
-          details.retryAfterMs !== undefined
-            ? details.retryAfterMs + Math.floor(this.opts.random() * 250)
-            : this.backoff(attempt);
-        if (this.opts.now() - started + wait > this.opts.maxTotalMs) throw final;
-        this.log.warn(
-          { model: request.model, attempt, waitMs: wait, kind: details.kind, status: details.status },
-          'gemini request failed, retrying',
-        );
-        try {
-          await sleep(wait, request.signal);
-        } catch {
-          throw new AppError(ErrorCode.Timeout, 'analysis aborted', { cause: err, details: { usage: billed } });
-        }
-      }
-    }
+    return analyzeWithRetries(request, this.opts, {
+      provider: this.name,
+      once: (thinking, maxOutputTokens) => this.once(request, thinking, maxOutputTokens),
+      toAppError: (err) => this.toAppError(err, request.model, request.signal),
+      maxOutputTokensFor,
+      warn: (fields, message) => this.log.warn(fields, message),
+    });
   }
 
-  private backoff(attempt: number): number {
-    const cap = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (attempt - 1));
-    // "Equal jitter": at least half the step, so retries never bunch up near zero.
-    return Math.round(cap / 2 + this.opts.random() * (cap / 2));
-  }
-
-  private async once(request: AnalysisRequest, thinking: ThinkingEffort, maxOutputTokens: number): Promise<Attempt> {
+  private async once(request: AnalysisRequest, thinking: ThinkingEffort, maxOutputTokens: number): Promise<AiAttempt> {
     const parts: Part[] = [{ text: request.prompt }];
     for (const image of request.images)
       parts.push({ inlineData: { mimeType: image.mimeType, data: image.data.toString('base64') } });
@@ -297,7 +224,7 @@ export class GeminiAdapter {
     try {
       return { verdict: parseVerdict(text), usage, modelVersion };
     } catch (err) {
-      throw err instanceof AppError ? withDetails(err, { usage, model: request.model, retryable: false }) : err;
+      throw err instanceof AppError ? withAiDetails(err, { usage, model: request.model, retryable: false }) : err;
     }
   }
 

@@ -3,15 +3,16 @@ import {
   AppError,
   ErrorCode,
   ZERO_USAGE,
-  addTokenUsage,
   aiErrorDetails,
   parseVerdict,
-  type AiErrorDetails,
-  type AiVerdict,
   type AnalysisReply,
   type AnalysisRequest,
   type ThinkingEffort,
   type TokenUsage,
+  analyzeWithRetries,
+  withAiDetails,
+  type AiAttempt,
+  type AiErrorDetails,
 } from '@vigint/contracts';
 import { silentLogger, type Logger } from '@vigint/logger';
 import { classifyOpenAiError, parseOpenAiError } from './openai-errors';
@@ -59,12 +60,6 @@ interface ChatCompletion {
   } | null;
 }
 
-interface Attempt {
-  verdict: AiVerdict;
-  usage: TokenUsage;
-  modelVersion?: string;
-}
-
 /** Reasoning tokens are part of completion_tokens and billed as output (platform.openai.com/docs/guides/reasoning). */
 function usageOf(c: ChatCompletion | undefined): TokenUsage {
   const u = c?.usage;
@@ -77,26 +72,6 @@ function usageOf(c: ChatCompletion | undefined): TokenUsage {
     total_tokens: u.total_tokens ?? prompt + completion,
     thinking_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0,
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function withDetails(error: AppError, extra: AiErrorDetails): AppError {
-  const details = { ...aiErrorDetails(error), ...extra };
-  return new AppError(error.code, error.message, { field: error.field, details, cause: error.cause ?? error });
 }
 
 export class OpenAiAdapter {
@@ -172,58 +147,13 @@ export class OpenAiAdapter {
           },
         },
       );
-    const started = this.opts.now();
-    let billed: TokenUsage = { ...ZERO_USAGE, thinking_tokens: 0 };
-    let thinking: ThinkingEffort = request.thinking ?? 'none';
-    let maxTokens = maxOutputTokensFor(thinking);
-    let roomRetried = false;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const reply = await this.once(request, thinking, maxTokens);
-        return {
-          verdict: reply.verdict,
-          usage: addTokenUsage(billed, reply.usage),
-          model: request.model,
-          modelVersion: reply.modelVersion,
-          provider: this.name,
-          durationMs: this.opts.now() - started,
-          attempts: attempt,
-        };
-      } catch (err) {
-        const error = this.toAppError(err, request.model, request.signal);
-        const details = aiErrorDetails(error);
-        if (details.usage) billed = addTokenUsage(billed, details.usage);
-        const final = withDetails(error, { usage: billed, attempts: attempt, model: request.model });
-        if (details.kind === AiFailureKind.MaxTokens && !roomRetried) {
-          // finish_reason "length", usually reasoning: once more with twice the room and the least reasoning.
-          roomRetried = true;
-          thinking = 'none';
-          maxTokens *= 2;
-          this.log.warn({ model: request.model, attempt, maxTokens }, 'openai reply cut off, retrying with room');
-          continue;
-        }
-        if (details.retryable !== true || attempt >= this.opts.maxAttempts) throw final;
-        const wait =
-          details.retryAfterMs !== undefined
-            ? details.retryAfterMs + Math.floor(this.opts.random() * 250)
-            : this.backoff(attempt);
-        if (this.opts.now() - started + wait > this.opts.maxTotalMs) throw final;
-        this.log.warn(
-          { model: request.model, attempt, waitMs: wait, kind: details.kind, status: details.status },
-          'openai request failed, retrying',
-        );
-        try {
-          await sleep(wait, request.signal);
-        } catch {
-          throw new AppError(ErrorCode.Timeout, 'analysis aborted', { cause: err, details: { usage: billed } });
-        }
-      }
-    }
-  }
-
-  private backoff(attempt: number): number {
-    const cap = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (attempt - 1));
-    return Math.round(cap / 2 + this.opts.random() * (cap / 2));
+    return analyzeWithRetries(request, this.opts, {
+      provider: this.name,
+      once: (thinking, maxOutputTokens) => this.once(request, thinking, maxOutputTokens),
+      toAppError: (err) => this.toAppError(err, request.model, request.signal),
+      maxOutputTokensFor,
+      warn: (fields, message) => this.log.warn(fields, message),
+    });
   }
 
   /** The Chat Completions body: one user message with the prompt and each frame as a data URL. */
@@ -248,7 +178,7 @@ export class OpenAiAdapter {
     };
   }
 
-  private async once(request: AnalysisRequest, thinking: ThinkingEffort, maxTokens: number): Promise<Attempt> {
+  private async once(request: AnalysisRequest, thinking: ThinkingEffort, maxTokens: number): Promise<AiAttempt> {
     const timeout = AbortSignal.timeout(request.timeoutMs ?? this.opts.timeoutMs);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
     const res = await this.fetch(`${this.baseUrl}/chat/completions`, {
@@ -331,7 +261,7 @@ export class OpenAiAdapter {
     try {
       return { verdict: parseVerdict(content), usage, modelVersion };
     } catch (err) {
-      throw err instanceof AppError ? withDetails(err, { usage, model: request.model, retryable: false }) : err;
+      throw err instanceof AppError ? withAiDetails(err, { usage, model: request.model, retryable: false }) : err;
     }
   }
 
