@@ -120,9 +120,9 @@ export type IncidentDelivered = Static<typeof IncidentDelivered>;
 export const IncidentAnnounce = Type.Composite([
   IncidentOpen,
   Type.Object({
-    /** Base64 JPEG, at most ~512 KB decoded. */
     /** The camera's language when the agent's config sets one: the notice is written in it (else the client's). */
     language: Type.Optional(AlertLanguageSchema),
+    /** Base64 JPEG, at most ~512 KB decoded. */
     snapshotJpeg: Type.Optional(Type.String({ minLength: 4, maxLength: 700_000, pattern: '^[A-Za-z0-9+/]+={0,2}$' })),
     /**
      * The agent already sent this incident's alert itself (failover, the gateway was unreachable): the record is

@@ -76,6 +76,27 @@ describe('incidents and cameras routes', () => {
     expect((await call('POST', `/api/incidents/${rec.id}/acknowledge`, keyB)).statusCode).toBe(404);
   });
 
+  it('records an incident the agent mailed itself (failover) once, closed, with its delivery, however often replayed', async () => {
+    const t0 = Date.now() - 5 * 60_000;
+    const body = {
+      ...announce('porch-0000000003', 'porch', new Date(t0)),
+      delivered: {
+        endedAt: new Date(t0 + 20_000).toISOString(),
+        delivery: { channel: 'email', status: 'sent', at: new Date(t0 + 25_000).toISOString(), attempt: 1 },
+      },
+    };
+    const replies = [];
+    for (let i = 0; i < 3; i++) replies.push(await call('POST', '/api/incidents', keyA, body));
+    expect(replies.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    const ids = new Set(replies.map((r) => (r.json() as IncidentRecord).id));
+    expect(ids.size).toBe(1);
+    const listed = (await call('GET', '/api/incidents?camera=porch', keyA)).json() as IncidentPage;
+    expect(listed.incidents).toHaveLength(1);
+    const rec = listed.incidents[0]!;
+    expect(rec.endedAt).toBe(body.delivered.endedAt);
+    expect(rec.deliveries.filter((d) => d.channel === 'email' && d.status === 'sent')).toHaveLength(1);
+  });
+
   it('answers 400 naming the field for a bad query or body, 401 without a key', async () => {
     const bad = await call('GET', '/api/incidents?risk=SEVERE', keyA);
     expect(bad.statusCode).toBe(400);
