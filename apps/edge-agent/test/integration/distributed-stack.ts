@@ -10,8 +10,10 @@ import {
   startFakeGemini,
   startSmtpServer,
   startTsxChild,
+  startWorkerProcess,
   testRedisPrefix,
   waitForHealthy,
+  workerEnv,
   type ChildService,
   type FakeGemini,
   type TestDatabase,
@@ -105,16 +107,22 @@ export async function startDistributedStack(label: string): Promise<DistributedS
       PUBLIC_BASE_URL: gatewayUrl,
       LOG_LEVEL: 'warn',
     };
-    const workerEnv = {
-      ...common,
-      GOOGLE_API_KEY: 'fake-key',
-      GEMINI_BASE_URL: gemini.baseUrl,
-      GEMINI_TIMEOUT_MS: '10000',
-      EMAIL_SMTP_SERVER: smtp.host,
-      EMAIL_SMTP_PORT: String(smtp.port),
-      EMAIL_FROM: 'Vigint <alerts@vigint.test>',
-      MEDIA_CONCURRENCY: '1',
-    };
+    const worker = startWorkerProcess(
+      workerEnv(
+        {
+          redisUrl: REDIS_URL,
+          prefix,
+          databaseUrl: database.url,
+          storageDir,
+          secretKey: SECRET,
+          publicBaseUrl: gatewayUrl,
+          gemini,
+          smtp,
+        },
+        { LOG_LEVEL: 'warn', GEMINI_TIMEOUT_MS: '10000' },
+      ),
+    );
+    children.push(worker);
     const gatewayEnv = {
       ...common,
       PORT: String(port),
@@ -123,8 +131,6 @@ export async function startDistributedStack(label: string): Promise<DistributedS
       EMAIL_TO: 'owner@example.com',
       ADMIN_KEY: ADMIN_KEY,
     };
-    const worker = startChild('worker', 'apps/worker/src/main.ts', workerEnv);
-    children.push(worker);
     let gateway = startChild('api-proxy', 'apps/api-proxy/src/main.ts', gatewayEnv);
     children.push(gateway);
     await waitForHealthy(gatewayUrl, gateway);

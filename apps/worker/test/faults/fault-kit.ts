@@ -3,67 +3,28 @@ import { chownSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, waitForPort } from '@vigint/testing';
+import { freePort, startWorkerProcess, waitForPort, type WorkerProcess } from '@vigint/testing';
 
 /*
  * Real processes for fault tests: the worker itself, and private Redis / PostgreSQL instances that a test
  * may kill and restart. The shared services on 6379 and 5432 are never touched.
  */
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const MAIN = 'apps/worker/src/main.ts';
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
-export interface RunningWorker {
-  proc: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-  readonly alive: boolean;
-}
+export type RunningWorker = WorkerProcess;
 
-/** The worker as a real process (`node --import tsx`), JSON log lines collected. */
+/**
+ * The worker as a real process (`node --import tsx`), JSON log lines collected. Own process group: a SIGKILL
+ * takes ffmpeg down with the worker, as a crashed container would.
+ */
 export function startWorker(env: Record<string, string>): RunningWorker {
-  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    // Own process group: a SIGKILL takes ffmpeg down with the worker, as a crashed container would.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Array<Record<string, unknown>> = [];
-  let buf = '';
-  proc.stdout!.on('data', (c: Buffer) => {
-    buf += c.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  proc.stderr!.on('data', () => undefined);
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return {
-    proc,
-    lines,
-    exited,
-    get alive() {
-      return proc.exitCode === null && proc.signalCode === null;
-    },
-  };
+  return startWorkerProcess(env, { detached: true, graceMs: 30_000 });
 }
 
+/** SIGTERM (the group gets SIGKILL after 30 s) or SIGKILL at once; resolves once the worker has exited. */
 export async function stopWorker(w: RunningWorker, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
-  if (!w.alive) return;
-  process.kill(-w.proc.pid!, signal);
-  const timer = setTimeout(() => w.alive && process.kill(-w.proc.pid!, 'SIGKILL'), 30_000);
-  await w.exited;
-  clearTimeout(timer);
+  await (signal === 'SIGKILL' ? w.kill() : w.stop());
 }
 
 export const logsFor = (w: RunningWorker, jobId: string, msg: string) =>

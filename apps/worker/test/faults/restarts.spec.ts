@@ -31,7 +31,7 @@ import {
   type PrivateRedis,
   type RunningWorker,
 } from './fault-kit';
-import { workerEnv } from '../integration/worker-harness';
+import { harnessWorkerEnv } from '../integration/worker-harness';
 
 /*
  * Issue 9: Redis and PostgreSQL restarted under a running worker. Both are private instances on free ports
@@ -58,7 +58,7 @@ async function startStack(): Promise<Stack> {
     gemini,
     storageDir,
     env: (redisUrl, databaseUrl, prefix) => ({
-      ...workerEnv({ redisUrl, prefix, databaseUrl, storageDir, gemini, smtp }),
+      ...harnessWorkerEnv({ redisUrl, prefix, databaseUrl, storageDir, gemini, smtp }),
       ANALYSIS_CONCURRENCY: '2',
       ...fast,
     }),

@@ -11,6 +11,7 @@ import {
   startFakeGemini,
   startSmtpServer,
   testRedisPrefix,
+  workerEnv,
   type FakeGemini,
   type TestDatabase,
   type TestSmtpServer,
@@ -38,7 +39,7 @@ export interface Harness {
 }
 
 /** The worker's environment against the given services (what `tsx apps/worker/src/main.ts` reads). */
-export function workerEnv(o: {
+export function harnessWorkerEnv(o: {
   redisUrl: string;
   prefix: string;
   databaseUrl: string;
@@ -46,22 +47,7 @@ export function workerEnv(o: {
   gemini: FakeGemini;
   smtp: TestSmtpServer;
 }): Record<string, string> {
-  return {
-    REDIS_URL: o.redisUrl,
-    QUEUE_PREFIX: o.prefix,
-    DATABASE_URL: o.databaseUrl,
-    STORAGE_BACKEND: 'disk',
-    STORAGE_DIR: o.storageDir,
-    GOOGLE_API_KEY: 'fake-key',
-    GEMINI_BASE_URL: o.gemini.baseUrl,
-    GEMINI_TIMEOUT_MS: '5000',
-    EMAIL_SMTP_SERVER: o.smtp.host,
-    EMAIL_SMTP_PORT: String(o.smtp.port),
-    EMAIL_FROM: 'Vigint <alerts@vigint.test>',
-    SECRET_KEY: SECRET,
-    PUBLIC_BASE_URL: 'http://vigint.test',
-    MEDIA_CONCURRENCY: '1',
-  };
+  return workerEnv({ ...o, secretKey: SECRET, publicBaseUrl: 'http://vigint.test' }, { GEMINI_TIMEOUT_MS: '5000' });
 }
 
 export async function startHarness(label: string, extraEnv: Record<string, string> = {}): Promise<Harness> {
@@ -75,7 +61,7 @@ export async function startHarness(label: string, extraEnv: Record<string, strin
   const queue = new JobQueue({ redisUrl: REDIS_URL, prefix, log: silentLogger });
   const redis = new Redis(REDIS_URL);
   const env: Record<string, string> = {
-    ...workerEnv({ redisUrl: REDIS_URL, prefix, databaseUrl: database.url, storageDir, gemini, smtp }),
+    ...harnessWorkerEnv({ redisUrl: REDIS_URL, prefix, databaseUrl: database.url, storageDir, gemini, smtp }),
     LOG_LEVEL: 'silent',
     ...extraEnv,
   };

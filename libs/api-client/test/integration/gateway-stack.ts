@@ -9,8 +9,10 @@ import {
   startFakeGemini,
   startSmtpServer,
   startTsxChild,
+  startWorkerProcess,
   testRedisPrefix,
   waitForHealthy,
+  workerEnv,
   type ChildService,
   type FakeGemini,
   type TestDatabase,
@@ -74,15 +76,23 @@ export async function startGatewayStack(label: string): Promise<GatewayStack> {
       PUBLIC_BASE_URL: url,
       LOG_LEVEL: 'warn',
     };
-    start('worker', 'apps/worker/src/main.ts', {
-      ...common,
-      GOOGLE_API_KEY: 'fake-key',
-      GEMINI_BASE_URL: gemini.baseUrl,
-      EMAIL_SMTP_SERVER: smtp.host,
-      EMAIL_SMTP_PORT: String(smtp.port),
-      EMAIL_FROM: 'Vigint <alerts@vigint.test>',
-      MEDIA_CONCURRENCY: '1',
-    });
+    children.push(
+      startWorkerProcess(
+        workerEnv(
+          {
+            redisUrl: REDIS_URL,
+            prefix,
+            databaseUrl: database.url,
+            storageDir,
+            secretKey: SECRET,
+            publicBaseUrl: url,
+            gemini,
+            smtp,
+          },
+          { ADMIN_KEY, LOG_LEVEL: 'warn' },
+        ),
+      ),
+    );
     const gateway = start('api-proxy', 'apps/api-proxy/src/main.ts', {
       ...common,
       PORT: String(port),

@@ -9,3 +9,4 @@ export * from './fake-telegram';
 export * from './fake-ntfy';
 export * from './fake-webhook';
 export * from './fake-openai';
+export * from './worker-process';

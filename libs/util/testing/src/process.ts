@@ -87,14 +87,17 @@ export interface TsxChildOptions {
   keepChunks?: number;
   /** SIGTERM → SIGKILL grace on `stop()`. */
   graceMs?: number;
+  /** Own process group, signalled as a whole on `stop()` (children of the child go with it). */
+  detached?: boolean;
 }
 
 /** A TypeScript entry point (an app's `src/main.ts`) as a child process, run as `nx serve` runs it (node + tsx). */
 export function startTsxChild(name: string, script: string, options: TsxChildOptions = {}): ChildService {
-  const { env = {}, cwd = process.cwd(), args = [], keepChunks = 400, graceMs = 10_000 } = options;
+  const { env = {}, cwd = process.cwd(), args = [], keepChunks = 400, graceMs = 10_000, detached = false } = options;
   const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd,
     env: { ...process.env, ...env },
+    detached,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -105,7 +108,7 @@ export function startTsxChild(name: string, script: string, options: TsxChildOpt
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
-  return { name, proc, output, exited, stop: () => stopChild(proc, { graceMs }) };
+  return { name, proc, output, exited, stop: () => stopChild(proc, { graceMs, group: detached }) };
 }
 
 /**
