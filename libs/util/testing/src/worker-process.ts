@@ -105,8 +105,10 @@ export function startWorkerProcess(env: Record<string, string>, options: WorkerP
   const readyListeners: Array<() => void> = [];
   const watch = (c: Buffer): void => {
     if (readySeen) return;
-    tail = (tail + c.toString()).slice(-200);
-    if (!tail.includes('worker ready')) return;
+    // The tail of the previous chunk too: the line may be split across chunks.
+    const text = tail + c.toString();
+    tail = text.slice(-'worker ready'.length);
+    if (!text.includes('worker ready')) return;
     readySeen = true;
     for (const l of readyListeners.splice(0)) l();
   };
