@@ -351,11 +351,11 @@ describe('magic-link sign-in', () => {
   async function ask(email: string, ip = '203.0.113.7') {
     const jar = cookieJar();
     const form = await m.app.inject({ method: 'GET', url: '/console/sign-in', remoteAddress: ip });
-    expect(form.body).toContain('action="/console/magic-link"');
+    expect(form.body).toContain('action="/console/magic"');
     jar.take(form.headers['set-cookie']);
     const res = await m.app.inject({
       method: 'POST',
-      url: '/console/magic-link',
+      url: '/console/magic',
       remoteAddress: ip,
       headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ email, _csrf: csrfOf(form.body) }).toString(),

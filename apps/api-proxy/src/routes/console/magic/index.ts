@@ -41,7 +41,7 @@ async function magic(app: FastifyInstance, opts: { mailer?: MailTransport }): Pr
   const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
 
   app.post(
-    '/console/magic-link',
+    '/console/magic',
     {
       schema: {
         body: {
