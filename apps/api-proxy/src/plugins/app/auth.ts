@@ -66,7 +66,8 @@ async function auth(app: FastifyInstance): Promise<void> {
     const hash = sha256Hex(key);
     // The admin key is never a client key, whatever the database holds.
     if (same(hash, adminHash)) return refuse(req, reply, 'missing or invalid API key');
-    let tenant = cache.get(hash) ?? (await app.svc.repo.findActiveKey(hash));
+    const cached = cache.get(hash);
+    let tenant = cached ?? (await app.svc.repo.findActiveKey(hash));
     if (tenant && !timingSafeEqual(Buffer.from(tenant.keyHash, 'utf8'), Buffer.from(hash, 'utf8'))) tenant = null;
     if (!tenant && same(hash, secretHash)) {
       // The earlier installs' set-up: the site's secret_key equals the server's. It is the key of a
@@ -75,7 +76,9 @@ async function auth(app: FastifyInstance): Promise<void> {
     }
     if (!tenant) return refuse(req, reply, 'missing or invalid API key');
     req.tenant = tenant;
-    cache.set(hash, tenant);
+    // Only a lookup starts the TTL: refreshing it on every hit kept a busy revoked key alive on the other
+    // instances for as long as it was used (test/integration/key-cache.spec.ts).
+    if (!cached) cache.set(hash, tenant);
     // last_used_at is informational: one write per key per minute is enough and spares a round trip.
     if (cache.shouldTouch(tenant.apiKeyId)) app.svc.repo.touchKey(tenant.apiKeyId).catch(() => undefined);
   });
