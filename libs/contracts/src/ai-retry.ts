@@ -113,3 +113,22 @@ function equalJitterBackoff(policy: AiRetryPolicy, attempt: number): number {
   const cap = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (attempt - 1));
   return Math.round(cap / 2 + policy.random() * (cap / 2));
 }
+
+/**
+ * A failure that is not the service's answer, as the taxonomy names it: the caller's abort, a timed-out
+ * request (retryable), or no connection at all (fetch's TypeError on refused / reset / DNS; retryable).
+ */
+export function aiTransportError(err: unknown, model: string, signal: AbortSignal | undefined): AppError {
+  if (err instanceof AppError) return err;
+  if (signal?.aborted) return new AppError(ErrorCode.Timeout, 'analysis aborted', { cause: err });
+  const name = (err as { name?: string } | undefined)?.name;
+  const timedOut = name === 'AbortError' || name === 'TimeoutError';
+  const details: AiErrorDetails = {
+    kind: AiFailureKind.Unavailable,
+    reason: timedOut ? 'timeout' : 'network',
+    retryable: true,
+    model,
+  };
+  const message = timedOut ? 'the AI request timed out' : 'the AI service is unreachable';
+  return new AppError(ErrorCode.AiUnavailable, message, { cause: err, details });
+}

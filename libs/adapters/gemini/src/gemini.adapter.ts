@@ -20,6 +20,7 @@ import {
   type AnalysisRequest,
   type ThinkingEffort,
   type TokenUsage,
+  aiTransportError,
   analyzeWithRetries,
   withAiDetails,
   type AiAttempt,
@@ -235,24 +236,7 @@ export class GeminiAdapter {
       this.log.warn({ model, status: err.status, ...pick(aiErrorDetails(error)), err: error.message }, 'gemini error');
       return new AppError(error.code, error.message, { details: error.details, cause: err });
     }
-    if (signal?.aborted) return new AppError(ErrorCode.Timeout, 'analysis aborted', { cause: err });
-    const name = (err as { name?: string } | undefined)?.name;
-    if (name === 'AbortError' || name === 'TimeoutError') {
-      return new AppError(ErrorCode.AiUnavailable, 'the AI request timed out', {
-        cause: err,
-        details: {
-          kind: AiFailureKind.Unavailable,
-          reason: 'timeout',
-          retryable: true,
-          model,
-        } satisfies AiErrorDetails,
-      });
-    }
-    // Network errors (connection refused, reset) come as TypeError from fetch.
-    return new AppError(ErrorCode.AiUnavailable, 'the AI service is unreachable', {
-      cause: err,
-      details: { kind: AiFailureKind.Unavailable, reason: 'network', retryable: true, model } satisfies AiErrorDetails,
-    });
+    return aiTransportError(err, model, signal);
   }
 }
 

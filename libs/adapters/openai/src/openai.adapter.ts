@@ -9,6 +9,7 @@ import {
   type AnalysisRequest,
   type ThinkingEffort,
   type TokenUsage,
+  aiTransportError,
   analyzeWithRetries,
   withAiDetails,
   type AiAttempt,
@@ -267,24 +268,7 @@ export class OpenAiAdapter {
 
   private toAppError(err: unknown, model: string, signal: AbortSignal | undefined): AppError {
     if (err instanceof AppError) return err;
-    if (signal?.aborted) return new AppError(ErrorCode.Timeout, 'analysis aborted', { cause: err });
-    const name = (err as { name?: string } | undefined)?.name;
-    if (name === 'AbortError' || name === 'TimeoutError') {
-      return new AppError(ErrorCode.AiUnavailable, 'the AI request timed out', {
-        cause: err,
-        details: {
-          kind: AiFailureKind.Unavailable,
-          reason: 'timeout',
-          retryable: true,
-          model,
-        } satisfies AiErrorDetails,
-      });
-    }
-    // fetch rejects with a TypeError on connection refused / reset / DNS failure.
-    return new AppError(ErrorCode.AiUnavailable, 'the AI service is unreachable', {
-      cause: err,
-      details: { kind: AiFailureKind.Unavailable, reason: 'network', retryable: true, model } satisfies AiErrorDetails,
-    });
+    return aiTransportError(err, model, signal);
   }
 }
 
