@@ -266,8 +266,8 @@ export class OpenAiAdapter {
     }
   }
 
+  /** Errors from the server are AppErrors already (classifyOpenAiError); the rest is transport. */
   private toAppError(err: unknown, model: string, signal: AbortSignal | undefined): AppError {
-    if (err instanceof AppError) return err;
     return aiTransportError(err, model, signal);
   }
 }
