@@ -42,16 +42,27 @@ export async function runJob<N extends JobName>(
   data: JobPayloadMap[N],
   options: { jobId?: string; waitMs?: number } = {},
 ): Promise<JobOutcome<N>> {
+  const clientId = (data as { clientId: string }).clientId;
+  const replayId = acceptedAlertId(name, data);
+  // A re-sent alert (same Idempotency-Key as one already accepted) lands on the original's job and answers
+  // as it did: it is not charged again.
+  const replay = replayId ? await app.svc.limits.accepted(replayId).catch(() => false) : false;
+  const charges: Charge[] = [];
   let job;
   try {
-    await chargeJobs(app, (data as { clientId: string }).clientId, name);
-    if (name === JobName.AlertSend) await chargeAlerts(app, (data as { clientId: string }).clientId);
+    if (!replay) {
+      charges.push(await chargeJobs(app, clientId, name));
+      if (name === JobName.AlertSend) charges.push(await chargeAlerts(app, clientId));
+    }
     job = await app.svc.queue.enqueue(name, data, options.jobId ? { jobId: options.jobId } : {});
   } catch (err) {
+    // Refused or not queued: what was charged is given back (a 429 on alerts leaves the job quota as it was).
+    await Promise.all(charges.map((c) => c.refund()));
     await releaseFrames(app, data);
     throw err;
   }
-  req.log.info({ jobId: job.id, job: name }, 'job enqueued');
+  if (replayId && !replay) await app.svc.limits.markAccepted(replayId, REPLAY_WINDOW_MS).catch(() => undefined);
+  req.log.info({ jobId: job.id, job: name, ...(replay ? { replay: true } : {}) }, 'job enqueued');
   if (prefersAsync(req)) return { kind: 'accepted', jobId: job.id };
   const view = await app.svc.queue.waitFor(job.id, options.waitMs ?? app.config.SYNC_WAIT_MS);
   if (!view) throw new AppError(ErrorCode.JobFailed, 'job vanished before it finished');
@@ -61,6 +72,28 @@ export async function runJob<N extends JobName>(
     throw AppError.fromBody(view.error ?? { error: 'job failed', code: ErrorCode.JobFailed });
   return { kind: 'pending', jobId: job.id };
 }
+
+/**
+ * How long an accepted alert's Idempotency-Key is remembered for the quota: the agent's outbox replays
+ * alerts up to 7 days old (`occurred_at` is accepted that far back).
+ */
+const REPLAY_WINDOW_MS = 7 * 24 * 3_600_000;
+
+/** The id under which an alert with an Idempotency-Key is remembered as accepted; none for other jobs. */
+function acceptedAlertId(name: JobName, data: unknown): string | undefined {
+  if (name !== JobName.AlertSend) return undefined;
+  const d = data as JobPayloadMap[JobName.AlertSend];
+  // Without an Idempotency-Key the alert key is random: no request can replay it.
+  return d.incidentKey ? `alert:${d.clientId}:${d.alertKey}` : undefined;
+}
+
+/** A quota charge that can be given back when the job it paid for was not queued. */
+export interface Charge {
+  /** Gives back `n` (default: all that is left) of what was charged; never more than was charged. */
+  refund(n?: number): Promise<void>;
+}
+
+const NOTHING_CHARGED: Charge = { refund: async () => undefined };
 
 /**
  * A job that was refused or could not be queued gives its frames back to the client's frame quota at once
@@ -75,42 +108,61 @@ async function releaseFrames(app: FastifyInstance, data: unknown): Promise<void>
 /**
  * The client's job quota: JOBS_PER_MINUTE per job type, counted in Redis (shared by every gateway
  * instance); past it 429 with Retry-After, nothing enqueued. `count` jobs at once (multi-source fan-out).
- * Redis down: the enqueue itself answers 503.
+ * Redis down: nothing is charged, and the enqueue itself answers 503. The returned charge gives back
+ * `count` (or fewer) when the jobs are not queued after all.
  */
-export async function chargeJobs(app: FastifyInstance, clientId: string, name: JobName, count = 1): Promise<void> {
+export async function chargeJobs(app: FastifyInstance, clientId: string, name: JobName, count = 1): Promise<Charge> {
   const max = app.config.JOBS_PER_MINUTE;
-  if (count <= 0) return;
-  let hit;
-  try {
-    hit = await app.svc.limits.hit(`jobs:${clientId}:${name}`, max, 60_000, count);
-  } catch {
-    return;
-  }
-  if (hit.allowed) return;
-  await app.svc.limits.refund(`jobs:${clientId}:${name}`, count).catch(() => undefined);
-  throw new AppError(ErrorCode.RateLimited, `job quota exceeded: ${max} ${name} jobs per minute`, {
-    details: { retryAfterSeconds: Math.ceil(hit.resetMs / 1000) },
-  });
+  return charge(
+    app,
+    `jobs:${clientId}:${name}`,
+    max,
+    60_000,
+    count,
+    `job quota exceeded: ${max} ${name} jobs per minute`,
+  );
 }
 
 /**
- * The client's alert quota: ALERTS_PER_HOUR alerts (and camera notices), counted in Redis across instances;
- * past it 429 with Retry-After, nothing queued. A re-sent alert (same Idempotency-Key) counts again.
+ * The client's alert quota: ALERTS_PER_HOUR alerts, counted in Redis across instances; past it 429 with
+ * Retry-After, nothing queued. A re-sent alert (same Idempotency-Key as an accepted one) is not charged
+ * (see runJob).
  */
-export async function chargeAlerts(app: FastifyInstance, clientId: string): Promise<void> {
+export async function chargeAlerts(app: FastifyInstance, clientId: string): Promise<Charge> {
   const max = app.config.ALERTS_PER_HOUR;
-  const bucket = `alerts:${clientId}`;
+  return charge(app, `alerts:${clientId}`, max, 3_600_000, 1, `alert quota exceeded: ${max} alerts per hour`);
+}
+
+async function charge(
+  app: FastifyInstance,
+  bucket: string,
+  max: number,
+  windowMs: number,
+  count: number,
+  refusal: string,
+): Promise<Charge> {
+  if (count <= 0) return NOTHING_CHARGED;
   let hit;
   try {
-    hit = await app.svc.limits.hit(bucket, max, 3_600_000);
+    hit = await app.svc.limits.hit(bucket, max, windowMs, count);
   } catch {
-    return;
+    return NOTHING_CHARGED;
   }
-  if (hit.allowed) return;
-  await app.svc.limits.refund(bucket).catch(() => undefined);
-  throw new AppError(ErrorCode.RateLimited, `alert quota exceeded: ${max} alerts per hour`, {
-    details: { retryAfterSeconds: Math.ceil(hit.resetMs / 1000) },
-  });
+  if (!hit.allowed) {
+    await app.svc.limits.refund(bucket, count).catch(() => undefined);
+    throw new AppError(ErrorCode.RateLimited, refusal, {
+      details: { retryAfterSeconds: Math.ceil(hit.resetMs / 1000) },
+    });
+  }
+  let left = count;
+  return {
+    refund: async (n = left) => {
+      const back = Math.min(n, left);
+      if (back <= 0) return;
+      left -= back;
+      await app.svc.limits.refund(bucket, back).catch(() => undefined);
+    },
+  };
 }
 
 /** 202 `{job_id, status_url}` for `Prefer: respond-async`. */

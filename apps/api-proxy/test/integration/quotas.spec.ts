@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '@vigint/contracts';
+import { ErrorCode, JobName } from '@vigint/contracts';
 import { ADMIN, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg } from './media.fixtures';
 
@@ -56,6 +56,65 @@ describe('per-tenant quotas', () => {
     } finally {
       await g1.close();
       await g2.close();
+    }
+  });
+
+  it('an alert refused by ALERTS_PER_HOUR gives back the job quota it was charged (before the fix the third alert met the job quota)', async () => {
+    const g = await startGateway(
+      { ALERTS_PER_HOUR: '1', JOBS_PER_MINUTE: '2', RATE_LIMIT_MAX: '100000' },
+      { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
+    );
+    try {
+      const key = await newClient(g, 'alerts-refund');
+      const id = (await clientIdOf(g, key))!;
+      const alert = () => post(g, key, '/api/video/alert', { analysis: 'x', use_server_buffer: false });
+      expect((await alert()).statusCode).toBe(202);
+      for (let i = 0; i < 3; i++) {
+        const over = await alert();
+        expect(over.statusCode).toBe(429);
+        expect(over.json().error, `refusal ${i}`).toMatch(/alert quota exceeded/);
+      }
+      // Only the accepted alert's job is counted.
+      expect(await g.app.svc.queue.connection.get(`${g.prefix}:limit:jobs:${id}:${JobName.AlertSend}`)).toBe('1');
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('a re-sent alert (same Idempotency-Key as an accepted one) is not charged again and answers with the original job', async () => {
+    const g = await startGateway(
+      { ALERTS_PER_HOUR: '1', JOBS_PER_MINUTE: '1', RATE_LIMIT_MAX: '100000' },
+      { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
+    );
+    try {
+      const key = await newClient(g, 'alerts-replay');
+      const send = (idem: string) =>
+        g.app.inject({
+          method: 'POST',
+          url: '/api/video/alert',
+          headers: {
+            'x-api-key': key,
+            'content-type': 'application/json',
+            prefer: 'respond-async',
+            'idempotency-key': idem,
+          },
+          payload: JSON.stringify({ analysis: 'x', use_server_buffer: false, client_id: 'cam' }),
+        });
+      const first = await send('incident-0001');
+      expect(first.statusCode).toBe(202);
+      for (let i = 0; i < 3; i++) {
+        const again = await send('incident-0001');
+        expect(again.statusCode, `replay ${i}`).toBe(202);
+        expect(again.json()).toEqual(first.json());
+      }
+      // The quota holds for a new alert: the replays took nothing of it.
+      const other = await send('incident-0002');
+      expect(other.statusCode).toBe(429);
+      expect(other.json().error).toMatch(/quota exceeded/);
+      // A refused alert is not remembered as accepted: its re-send is charged (and refused) again.
+      expect((await send('incident-0002')).statusCode).toBe(429);
+    } finally {
+      await g.close();
     }
   });
 

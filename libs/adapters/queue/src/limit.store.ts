@@ -22,6 +22,11 @@ end
 return {n, ttl}
 `;
 
+const REFUND_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECRBY', KEYS[1], ARGV[1]) end
+return 0
+`;
+
 /**
  * Counters and blocks in Redis that every gateway instance shares: fixed-window rate limits, the
  * failed-key throttle and the per-tenant quotas. Keys are `<prefix>:limit:<bucket>` and always expire.
@@ -47,9 +52,25 @@ export class LimitStore {
     return { count, allowed: count <= max, resetMs: Math.max(1, ttl) };
   }
 
-  /** Gives back a hit that was counted but not used (a request refused for another reason). */
+  /**
+   * Gives back a hit that was counted but not used (a request refused for another reason). A window that
+   * has ended meanwhile is left alone (a DECRBY would recreate its key without a TTL).
+   */
   async refund(bucket: string, cost = 1): Promise<void> {
-    await this.redis.decrby(this.key(bucket), cost);
+    await this.redis.eval(REFUND_LUA, 1, this.key(bucket), String(cost));
+  }
+
+  /**
+   * Remembers for `ttlMs` that a request with this id was accepted (an alert's Idempotency-Key), so a
+   * replay of it is not charged again; `accepted` reads it back.
+   */
+  async markAccepted(id: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.key(`once:${id}`), '1', 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  /** Whether `markAccepted(id)` was called within its TTL. */
+  async accepted(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(`once:${id}`))) === 1;
   }
 
   /** Blocks `bucket` for `ms` (a later `blockedMs` reads the rest). */

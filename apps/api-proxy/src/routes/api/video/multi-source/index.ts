@@ -75,9 +75,9 @@ const multiSource: FastifyPluginAsyncTypebox = async (app) => {
       );
       const wanted = body.source_ids ? all.filter((s) => body.source_ids!.includes(s.sourceId)) : all;
       const bufferType = body.buffer_type ?? 'short';
-      await chargeJobs(app, t.clientId, JobName.FrameAnalyze, wanted.length);
+      const charged = await chargeJobs(app, t.clientId, JobName.FrameAnalyze, wanted.length);
       // One job per source, all enqueued first so they run in parallel on the workers.
-      const runs = await Promise.all(
+      const queued = await Promise.allSettled(
         wanted.map(async (s) => {
           const keys = await app.svc.state.getFrames(t.clientId, s.sourceId, FROM_BUFFER[bufferType]);
           const job = await app.svc.queue.enqueue(JobName.FrameAnalyze, {
@@ -92,6 +92,13 @@ const multiSource: FastifyPluginAsyncTypebox = async (app) => {
           return { source: s, jobId: job.id };
         }),
       );
+      const notQueued = queued.filter((q) => q.status === 'rejected');
+      if (notQueued.length > 0) {
+        // The sources whose job was not queued are not charged (those queued run and answer later).
+        await charged.refund(notQueued.length);
+        throw (notQueued[0] as PromiseRejectedResult).reason;
+      }
+      const runs = queued.flatMap((q) => (q.status === 'fulfilled' ? [q.value] : []));
       const sources: Record<string, AnalysisResult & { source_name?: string; error?: string }> = {};
       const summary = {
         total_sources: runs.length,
