@@ -71,8 +71,8 @@ export const WorkerConfigSchema = Type.Object({
   /** Largest e-mail attachment the server takes; the clip is attached only when it fits (base64 4/3). */
   EMAIL_MAX_ATTACHMENT_MB: Type.Number({ exclusiveMinimum: 0, default: 20 }),
   ALERT_COOLDOWN_SECONDS: Type.Integer({ minimum: 0, default: 60 }),
-  /** How long a sender's claim on an alert holds before a retry may take over a crashed send. */
-  ALERT_CLAIM_LEASE_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
+  /** How long a claim on an alert holds without its sender's heartbeat: a crashed send is taken over after this. */
+  ALERT_CLAIM_LEASE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
   /** Signs the private video links (HMAC); the gateway verifies them with the same key. */
   SECRET_KEY: Type.String({ minLength: 8 }),
   /** HMAC secret of the links when it differs from SECRET_KEY; must equal the gateway's VIDEO_LINK_SECRET. */

@@ -39,6 +39,10 @@ export class PgAlertLedger implements AlertLedger {
     return { claimed, record: toLedgerRecord(alert) } as ClaimResult;
   }
 
+  renew(alertKey: string, attempt: number, leaseMs: number, now: Date = new Date()): Promise<boolean> {
+    return this.db.alerts.renewLease(alertKey, { attempt, leaseMs, now });
+  }
+
   async markSent(alertKey: string, result: { messageId: string; sentAt: Date }): Promise<void> {
     await this.db.alerts.markSent(alertKey, { providerMessageId: result.messageId, sentAt: result.sentAt });
   }

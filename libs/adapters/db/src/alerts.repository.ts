@@ -71,6 +71,19 @@ export class AlertsRepository {
     return { claimed: first !== undefined, created: first?.inserted === true, alert: toAlertRow(row) };
   }
 
+  /** Extends the lease of a live claim (state sending, this attempt); false when the claim is no longer held. */
+  async renewLease(
+    idempotencyKey: string,
+    options: { attempt: number; leaseMs: number; now?: Date },
+  ): Promise<boolean> {
+    const now = options.now ?? new Date();
+    const { count } = await this.prisma.alert.updateMany({
+      where: { idempotencyKey, status: AlertRowState.Sending, attempts: options.attempt },
+      data: { leaseUntil: new Date(now.getTime() + options.leaseMs) },
+    });
+    return count === 1;
+  }
+
   async findByIdempotencyKey(idempotencyKey: string): Promise<AlertRow | null> {
     const row = await this.prisma.alert.findUnique({ where: { idempotencyKey } });
     return row ? toAlertRow(row) : null;

@@ -47,6 +47,11 @@ export interface AlertLedger {
    * under a live lease).
    */
   claim(claim: AlertClaim, leaseMs: number, now?: Date): Promise<ClaimResult>;
+  /**
+   * The live sender's heartbeat: extends the lease of claim number `attempt` to now + leaseMs while that claim
+   * still holds (state Sending, same attempt). False when it no longer does (taken over, or finished).
+   */
+  renew(alertKey: string, attempt: number, leaseMs: number, now?: Date): Promise<boolean>;
   markSent(alertKey: string, result: { messageId: string; sentAt: Date }): Promise<void>;
   markFailed(alertKey: string, error: string): Promise<void>;
   markSuppressed(alertKey: string, result: { reason: string; duplicateOf?: string }): Promise<void>;
@@ -85,6 +90,14 @@ export class MemoryAlertLedger implements AlertLedger {
     this.records.set(claim.alertKey, record);
     await this.persist();
     return { claimed: true, record: { ...record } };
+  }
+
+  async renew(alertKey: string, attempt: number, leaseMs: number, now: Date = new Date()): Promise<boolean> {
+    const r = this.records.get(alertKey);
+    if (!r || r.state !== AlertLedgerState.Sending || r.attempts !== attempt) return false;
+    this.records.set(alertKey, { ...r, leaseUntil: new Date(now.getTime() + leaseMs) });
+    await this.persist();
+    return true;
   }
 
   async markSent(alertKey: string, result: { messageId: string; sentAt: Date }): Promise<void> {

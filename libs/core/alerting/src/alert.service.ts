@@ -105,7 +105,10 @@ export interface AlertServiceOptions {
   sceneDistance?: number;
   /** Largest clip attached, in raw bytes (base64 adds a third on the wire; default 15 MB ≈ 20 MB encoded). */
   maxClipBytes?: number;
-  /** How long a claim holds before another sender may take over a crashed send (default 2 min). */
+  /**
+   * How long a claim holds without its sender's heartbeat (renewed every third of it while the e-mail is
+   * composed and sent): a crashed sender's alert is taken over after at most this long (default 30 s).
+   */
   claimLeaseMs?: number;
 }
 
@@ -133,7 +136,7 @@ export class AlertService {
     this.cooldownMs = options.cooldownMs ?? 60_000;
     this.sceneDistance = options.sceneDistance ?? 10;
     this.maxClipBytes = options.maxClipBytes ?? 15 * 1024 * 1024;
-    this.leaseMs = options.claimLeaseMs ?? 120_000;
+    this.leaseMs = options.claimLeaseMs ?? 30_000;
   }
 
   async send(input: AlertInput): Promise<AlertOutcome> {
@@ -178,9 +181,11 @@ export class AlertService {
 
     let clipAttached = false;
     try {
-      const { message, clipAttached: attached } = await this.compose(input);
-      clipAttached = attached;
-      const result = await this.options.mailer.send(message);
+      const result = await this.holding(input.alertKey, claim.record.attempts, async () => {
+        const { message, clipAttached: attached } = await this.compose(input);
+        clipAttached = attached;
+        return this.options.mailer.send(message);
+      });
       await ledger.markSent(input.alertKey, { messageId: result.messageId, sentAt: new Date() });
       log.info(
         { attempts: claim.record.attempts, clipAttached, transport: this.options.mailer.kind },
@@ -256,14 +261,42 @@ export class AlertService {
       input.language,
     );
     try {
-      const result = await this.options.mailer.send(
-        this.mailOf('notice', input, rendered, { headers: { 'X-Vigint-Notice': input.kind } }),
+      const result = await this.holding(input.alertKey, claim.record.attempts, () =>
+        this.options.mailer.send(
+          this.mailOf('notice', input, rendered, { headers: { 'X-Vigint-Notice': input.kind } }),
+        ),
       );
       await ledger.markSent(input.alertKey, { messageId: result.messageId, sentAt: new Date() });
       return { ...base, replayed: false, status: AlertStatus.Delivered, messageId: result.messageId };
     } catch (err) {
       await ledger.markFailed(input.alertKey, err instanceof Error ? err.message : String(err)).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /**
+   * Runs `work` under claim number `attempt`, renewing its lease every third of it: a live sender keeps its
+   * claim however slow the SMTP server is (its socket timeouts bound that), a dead one loses it within one lease.
+   */
+  private async holding<T>(alertKey: string, attempt: number, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(
+      () => {
+        this.options.ledger
+          .renew(alertKey, attempt, this.leaseMs)
+          .then((held) => {
+            if (!held) this.log.warn({ alertKey }, 'alert claim lost while sending');
+          })
+          .catch((err: unknown) =>
+            this.log.warn({ alertKey, err: (err as Error).message }, 'could not renew the alert claim'),
+          );
+      },
+      1e9,
+    );
+    timer.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
     }
   }
 

@@ -242,6 +242,32 @@ describe('alerts', () => {
     expect((await db.alerts.claim({ idempotencyKey: key, clientId: a.client.id }, lease)).claimed).toBe(false);
   });
 
+  it('renews only the live claim it holds: a heartbeat keeps it, a takeover or a finished send ends it', async () => {
+    const a = await newClient();
+    const t0 = new Date('2026-07-02T00:00:00.000Z');
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const key = 'incident-heartbeat';
+    await db.alerts.claim({ idempotencyKey: key, clientId: a.client.id }, { leaseMs: 3_000, now: t0 });
+    // The sender renews at 2 s and 4 s: at 5 s its claim still holds although the first lease ended at 3 s.
+    expect(await db.alerts.renewLease(key, { attempt: 1, leaseMs: 3_000, now: at(2) })).toBe(true);
+    expect(await db.alerts.renewLease(key, { attempt: 1, leaseMs: 3_000, now: at(4) })).toBe(true);
+    expect((await db.alerts.findByIdempotencyKey(key))!.leaseUntil).toEqual(at(7));
+    expect(
+      (await db.alerts.claim({ idempotencyKey: key, clientId: a.client.id }, { leaseMs: 3_000, now: at(5) })).claimed,
+    ).toBe(false);
+    // It stops (died): at 8 s another sender takes over, and the old one's late heartbeat no longer counts.
+    const takeover = await db.alerts.claim(
+      { idempotencyKey: key, clientId: a.client.id },
+      { leaseMs: 3_000, now: at(8) },
+    );
+    expect(takeover).toMatchObject({ claimed: true, alert: { attempts: 2 } });
+    expect(await db.alerts.renewLease(key, { attempt: 1, leaseMs: 3_000, now: at(9) })).toBe(false);
+    expect((await db.alerts.findByIdempotencyKey(key))!.leaseUntil).toEqual(at(11));
+    await db.alerts.markSent(key, { providerMessageId: '<hb@x>' });
+    expect(await db.alerts.renewLease(key, { attempt: 2, leaseMs: 3_000, now: at(10) })).toBe(false);
+    expect(await db.alerts.renewLease('no-such-alert', { attempt: 1, leaseMs: 3_000 })).toBe(false);
+  });
+
   it('finds the latest alert of a camera since a time, for cooldown and phash dedup', async () => {
     const a = await newClient();
     const now = Date.now();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlertLanguage, AlertStatus, AppError, ErrorCode, IncidentType, RiskLevel } from '@vigint/contracts';
 import { ImageAdapter } from '@vigint/image';
-import { EmlOutboxMailer, SmtpMailer } from '@vigint/mailer';
+import { EmlOutboxMailer, SmtpMailer, type MailTransport } from '@vigint/mailer';
 import { makeJpegFrames, startSmtpServer, type TestSmtpServer } from '@vigint/testing';
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ let sceneB: Buffer[];
 let clipPath: string;
 const clipBytes = Buffer.alloc(120_000, 9);
 const t0 = new Date('2026-03-01T10:00:00Z');
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
@@ -253,6 +254,35 @@ describe('AlertService with a real SMTP server', () => {
     await svc.send(input());
     expect(smtp.messages).toHaveLength(1);
     expect((await ledger.get('incident-1'))!.state).toBe(AlertLedgerState.Sent);
+  });
+
+  it("keeps a slow send's claim with its heartbeat, so a concurrent retry does not send a second e-mail", async () => {
+    const ledger = new MemoryAlertLedger();
+    // SMTP that takes 2 s, against a 600 ms lease: without the heartbeat the retry at 1.3 s would claim and send.
+    const slow: MailTransport = {
+      kind: mailer.kind,
+      send: async (m) => (await sleep(2_000), mailer.send(m)),
+      close: async () => undefined,
+    };
+    const first = service(ledger, { mailer: slow, claimLeaseMs: 600 }).send(input());
+    await sleep(1_300);
+    const retry = await service(ledger, { claimLeaseMs: 600 }).send(input());
+    expect(retry).toMatchObject({ replayed: true, status: AlertStatus.Suppressed });
+    expect(retry.suppressedReason).toContain('in progress');
+    expect(await first).toMatchObject({ status: AlertStatus.Delivered, attempts: 1, replayed: false });
+    expect(smtp.messages).toHaveLength(1);
+  });
+
+  it("takes over a dead sender's claim once its lease has run out, and sends once", async () => {
+    const ledger = new MemoryAlertLedger();
+    const { alertKey, clientKey, cameraId, cameraName, to, occurredAt } = input();
+    // A sender that claimed and died: no heartbeat follows its claim.
+    await ledger.claim({ alertKey, clientKey, cameraId, camera: cameraName, to, occurredAt, sceneHashes: [] }, 300);
+    const svc = service(ledger, { claimLeaseMs: 300 });
+    expect((await svc.send(input())).status).toBe(AlertStatus.Suppressed);
+    await sleep(400);
+    expect(await svc.send(input())).toMatchObject({ status: AlertStatus.Delivered, attempts: 2, replayed: false });
+    expect(smtp.messages).toHaveLength(1);
   });
 
   it('remembers sent alerts across restarts with the file ledger', async () => {
