@@ -139,6 +139,24 @@ describe('auth', () => {
     expect(d.json().client_name).toBe('default (SECRET_KEY)');
   });
 
+  it('refuses a credential query parameter whose name is percent-encoded (?api%5Fkey=, ?tok%65n=) with 400 naming it, even beside a header key; ?api_key= as written still works', async () => {
+    const k = encodeURIComponent(keyA);
+    for (const url of [`/api/usage?api%5Fkey=${k}`, `/api/usage?api%5fkey=${k}`, `/api/usage?x=1&%61pi_key=${k}`]) {
+      const r = await h.app.inject({ method: 'GET', url });
+      expect(r.statusCode, url).toBe(400);
+      expect(r.json()).toMatchObject({ code: ErrorCode.ValidationFailed, field: 'api_key' });
+      expect(r.json().error).toMatch(/percent-encoded/);
+      const withHeader = await h.app.inject({ method: 'GET', url, headers: { 'x-api-key': keyA } });
+      expect(withHeader.statusCode, `${url} with X-API-Key`).toBe(400);
+    }
+    const link = await h.app.inject({ method: 'GET', url: '/video/some-id?tok%65n=abc' });
+    expect(link.statusCode).toBe(400);
+    expect(link.json()).toMatchObject({ code: ErrorCode.ValidationFailed, field: 'token' });
+    const plain = await h.app.inject({ method: 'GET', url: `/api/usage?x=1&api_key=${k}` });
+    expect(plain.statusCode).toBe(200);
+    expect(plain.json().client_name).toBe('alpha');
+  });
+
   it('refuses missing and unknown keys with 401', async () => {
     expect((await h.app.inject({ method: 'GET', url: '/api/usage' })).statusCode).toBe(401);
     const r = await h.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': 'not-a-key' } });

@@ -43,11 +43,44 @@ export function extractApiKey(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
+/** Query parameters that carry a credential: the API key, and a private video link's token. */
+const CREDENTIAL_QUERY_NAMES = ['api_key', 'token'] as const;
+
+/**
+ * 400 when the query parser found a credential parameter that the URL does not spell literally
+ * (`?api%5Fkey=`, `?%61pi_key=`, `?tok%65n=`): exactly one spelling carries a key, so what authenticates
+ * and what the log redaction matches are the same name. The earlier clients write `?api_key=` as is.
+ */
+export function refuseRespelledCredentials(req: FastifyRequest): void {
+  const q = req.url.indexOf('?');
+  if (q < 0) return;
+  const query = req.query as Record<string, unknown> | undefined;
+  if (!query) return;
+  const written = new Set(
+    req.url
+      .slice(q + 1)
+      .split('#')[0]!
+      .split('&')
+      .map((pair) => pair.split('=')[0]),
+  );
+  for (const name of CREDENTIAL_QUERY_NAMES) {
+    if (Object.hasOwn(query, name) && !written.has(name)) {
+      throw new AppError(
+        ErrorCode.ValidationFailed,
+        `${name}: write the query parameter's name as ${name} (a percent-encoded name is refused)`,
+        { field: name },
+      );
+    }
+  }
+}
+
 async function auth(app: FastifyInstance): Promise<void> {
   const { ADMIN_KEY, SECRET_KEY } = app.config;
   const secretHash = SECRET_KEY !== undefined ? sha256Hex(SECRET_KEY) : undefined;
   const adminHash = ADMIN_KEY !== undefined ? sha256Hex(ADMIN_KEY) : undefined;
   app.decorateRequest('tenant', null);
+  // Every route, before any key is read: a credential sent under another spelling is never used.
+  app.addHook('onRequest', async (req) => refuseRespelledCredentials(req));
   const cache = new ApiKeyCache(app.config.API_KEY_CACHE_TTL_MS);
   app.decorate('apiKeyCache', cache);
 
