@@ -126,15 +126,22 @@ export class JobQueue {
     const queueName = JOB_QUEUE[name];
     const jobOpts = jobOptionsFor(name, data, options.jobId);
     const tenant = (data as { clientId?: string | null }).clientId;
-    if (tenant && !FAIR_SHARE_EXEMPT.has(name)) {
-      // Rotation across tenants: see FairShare. (A job absorbed by its id still counts once: drift only
-      // reorders, and the count expires.)
+    const fair = Boolean(tenant) && !FAIR_SHARE_EXEMPT.has(name);
+    if (fair) {
+      // Rotation across tenants: see FairShare. (A job absorbed by its id counts once: same member.)
       jobOpts.priority = await this.withRedis('enqueue', async () => {
         await this.queue(queueName).waitUntilReady(); // the shared connection, once it is up
-        return this.fair.priorityFor(queueName, tenant);
+        return this.fair.priorityFor(queueName, tenant!, jobOpts.jobId!);
       });
     }
-    const job = await this.withRedis('enqueue', () => this.queue(queueName).add(name, data, jobOpts));
+    let job;
+    try {
+      job = await this.withRedis('enqueue', () => this.queue(queueName).add(name, data, jobOpts));
+    } catch (err) {
+      // Not queued: it does not count as pending (best effort; its lease ends anyway).
+      if (fair) await this.fair.done(queueName, tenant!, jobOpts.jobId!).catch(() => undefined);
+      throw err;
+    }
     const id = job.id ?? jobOpts.jobId!;
     this.log.debug({ jobId: id, name, queue: queueName }, 'job enqueued');
     return { id, name, queue: queueName };

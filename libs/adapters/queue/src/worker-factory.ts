@@ -66,6 +66,12 @@ export function assertAllHandlers(handlers: Partial<Record<JobName, unknown>>): 
   if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
 }
 
+/** The tenant a job counts for in FairShare, or undefined when it takes no part. */
+function fairTenant(job: Job): string | undefined {
+  const tenant = (job.data as { clientId?: string | null } | undefined)?.clientId;
+  return tenant && job.id && !FAIR_SHARE_EXEMPT.has(job.name) ? tenant : undefined;
+}
+
 /** One Worker per queue, a named-processor switch on job.name into the handlers (BullMQ named processor). */
 export function createWorkers(opts: CreateWorkersOptions): WorkerPool {
   assertAllHandlers(opts.handlers);
@@ -81,7 +87,7 @@ export function createWorkers(opts: CreateWorkersOptions): WorkerPool {
   const fair = new FairShare(fairRedis, prefix);
   const removers = new Map(queues.map((q) => [q, new Queue(q, { connection: fairRedis, prefix })]));
   const settle = async (queue: QueueName, tenant: string, jobId: string) => {
-    await fair.done(queue, tenant);
+    await fair.done(queue, tenant, jobId);
     for (const old of await fair.keepResult(queue, tenant, jobId, cap)) await removers.get(queue)!.remove(old);
   };
 
@@ -97,6 +103,9 @@ export function createWorkers(opts: CreateWorkersOptions): WorkerPool {
           throw new AppError(ErrorCode.BadRequest, `job ${String(job.name)} does not belong on queue ${queue}`);
         }
         const data = assertValid(JOB_PAYLOAD_SCHEMA[name], job.data, `${name} payload`) as JobPayloadMap[JobName];
+        const tenant = fairTenant(job);
+        // A job that waited long (a backlog, retries) keeps counting for its tenant's rotation.
+        if (tenant) void fair.touch(queue, tenant, job.id!).catch(() => undefined);
         jobLog.info('job started');
         const result = await handler(data, { jobId: job.id!, name, queue, attempt, log: jobLog });
         jobLog.info({ durationMs: Math.round(performance.now() - started) }, 'job completed');
@@ -129,9 +138,9 @@ export function createWorkers(opts: CreateWorkersOptions): WorkerPool {
     // Without an 'error' listener a Redis hiccup would be an unhandled 'error' event (BullMQ workers guide).
     worker.on('error', (err) => log.error({ queue, err: err.message }, 'worker error'));
     const finished = (job: Job) => {
-      const tenant = (job.data as { clientId?: string | null } | undefined)?.clientId;
-      if (!tenant || !job.id || FAIR_SHARE_EXEMPT.has(job.name)) return;
-      void settle(queue, tenant, job.id).catch((err: Error) =>
+      const tenant = fairTenant(job);
+      if (!tenant) return;
+      void settle(queue, tenant, job.id!).catch((err: Error) =>
         log.warn({ queue, jobId: job.id, err: err.message }, 'fair-share bookkeeping failed'),
       );
     };

@@ -91,4 +91,56 @@ describe('fair share across tenants', () => {
       await pool.close();
     }
   }, 60_000);
+
+  it('self-heals: a job whose settling was lost (worker SIGKILLed) stops counting after its lease; a double completion or a re-added id counts once', async () => {
+    const fair = new FairShare(redis, prefix, 1_000);
+    const q = QueueName.Analysis;
+    expect(await fair.priorityFor(q, 'K', 'analyze-killed')).toBe(1);
+    expect(await fair.priorityFor(q, 'K', 'analyze-ok')).toBe(2);
+    // The same id added again (a job absorbed by its id) is still one pending job.
+    expect(await fair.priorityFor(q, 'K', 'analyze-ok')).toBe(2);
+    // analyze-killed: incremented, never released. analyze-ok completes twice (a retried bookkeeping).
+    await fair.done(q, 'K', 'analyze-ok');
+    await fair.done(q, 'K', 'analyze-ok');
+    expect(await fair.pending(q, 'K')).toBe(1);
+    // A start renews a pending job's lease, never a settled one's.
+    await fair.touch(q, 'K', 'analyze-ok');
+    expect(await fair.pending(q, 'K')).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await fair.pending(q, 'K')).toBe(0);
+    expect(await fair.priorityFor(q, 'K', 'analyze-next')).toBe(1);
+  });
+
+  it('a finished job enqueued again under its id (a re-sent alert) is not counted as pending', async () => {
+    const pool = createWorkers({
+      redisUrl: REDIS_URL,
+      prefix,
+      log: silentLogger,
+      handlers,
+      queues: [QueueName.Maintenance],
+    });
+    try {
+      await pool.waitUntilReady();
+      const first = await queue.enqueue(
+        JobName.StorageCleanup,
+        { clientId: 'R', mode: 'all' },
+        { jobId: 'cleanup-again' },
+      );
+      expect((await queue.waitFor(first.id, 20_000))?.state).toBe('completed');
+      const fair = new FairShare(redis, prefix);
+      for (let i = 0; i < 50 && (await fair.pending(QueueName.Maintenance, 'R')) > 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await fair.pending(QueueName.Maintenance, 'R')).toBe(0);
+      const again = await queue.enqueue(
+        JobName.StorageCleanup,
+        { clientId: 'R', mode: 'all' },
+        { jobId: 'cleanup-again' },
+      );
+      expect(again.id).toBe(first.id);
+      expect(await fair.pending(QueueName.Maintenance, 'R')).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 });
