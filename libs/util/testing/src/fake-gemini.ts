@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeServer, listenLocal, loadFixture, readBody, sendJson, type RecordedFixture } from './stand-in';
 
 /*
  * A local HTTP server speaking the subset of Gemini's REST API Vigint uses, at least as strict as the
@@ -206,29 +203,11 @@ export function imageDimensions(data: Buffer): { width: number; height: number }
 // ---------------------------------------------------------------------------------------------------------
 // Recorded reply shapes
 
-const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'gemini');
+export type GeminiFixture = RecordedFixture;
 
-export interface GeminiFixture {
-  source: string;
-  note: string;
-  status: number;
-  body: unknown;
-}
-
-/** A fixture of fixtures/gemini with its `{{name}}` placeholders filled (a lone placeholder keeps the value's type). */
+/** A fixture of fixtures/gemini with its `{{name}}` placeholders filled. */
 export function geminiFixture(name: string, vars: Record<string, unknown> = {}): GeminiFixture {
-  const fixture = JSON.parse(readFileSync(join(FIXTURE_DIR, `${name}.json`), 'utf8')) as GeminiFixture;
-  const fill = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      const lone = /^\{\{(\w+)\}\}$/.exec(v);
-      if (lone && lone[1]! in vars) return vars[lone[1]!];
-      return v.replace(/\{\{(\w+)\}\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
-    }
-    if (Array.isArray(v)) return v.map(fill);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]));
-    return v;
-  };
-  return { ...fixture, body: fill(fixture.body) };
+  return loadFixture('gemini', name, vars);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -593,16 +572,8 @@ function render(
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
-  res.end(JSON.stringify(body));
+  sendJson(res, status, body, {}, 'application/json; charset=UTF-8');
 }
 
 export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
@@ -639,7 +610,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
           thinking: true,
         });
       }
-      const raw = await readBody(req);
+      const raw = (await readBody(req)).toString('utf8');
       const match = /^\/v1beta\/models\/([^/:]+):generateContent$/.exec(url.pathname);
       if (req.method !== 'POST' || !match) {
         send(res, 404, errorBody(404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`));
@@ -685,11 +656,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
     })().catch(() => send(res, 500, errorBody(500, 'INTERNAL', 'fake gemini failed')));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server);
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,
@@ -718,8 +685,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
     close: async () => {
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }

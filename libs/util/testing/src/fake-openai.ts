@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { imageDimensions, INCIDENT_VERDICT, NO_INCIDENT_VERDICT } from './fake-gemini';
+import { closeServer, listenLocal, loadFixture, readBody, sendJson, type RecordedFixture } from './stand-in';
 
 /*
  * A local HTTP server speaking the part of the OpenAI Chat Completions API Vigint uses, at least as strict as
@@ -126,30 +123,11 @@ export interface FakeOpenAiOptions {
 
 // ---------------------------------------------------------------------------------------------------------
 
-const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'openai');
+export type OpenAiFixture = RecordedFixture;
 
-export interface OpenAiFixture {
-  source: string;
-  note: string;
-  status: number;
-  headers?: Record<string, string>;
-  body: unknown;
-}
-
-/** A fixture of fixtures/openai with its `{{name}}` placeholders filled (a lone placeholder keeps the value's type). */
+/** A fixture of fixtures/openai with its `{{name}}` placeholders filled. */
 export function openAiFixture(name: string, vars: Record<string, unknown> = {}): OpenAiFixture {
-  const fixture = JSON.parse(readFileSync(join(FIXTURE_DIR, `${name}.json`), 'utf8')) as OpenAiFixture;
-  const fill = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      const lone = /^\{\{(\w+)\}\}$/.exec(v);
-      if (lone && lone[1]! in vars) return vars[lone[1]!];
-      return v.replace(/\{\{(\w+)\}\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
-    }
-    if (Array.isArray(v)) return v.map(fill);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]));
-    return v;
-  };
-  return { ...fixture, body: fill(fixture.body), headers: fill(fixture.headers) as Record<string, string> | undefined };
+  return loadFixture('openai', name, vars);
 }
 
 class Rejection extends Error {
@@ -533,15 +511,10 @@ function render(reply: FakeOpenAiReply, rec: RecordedOpenAiRequest, defaults: { 
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
+const send = sendJson;
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readBody(req)).toString('utf8');
   try {
     return JSON.parse(text);
   } catch {
@@ -631,8 +604,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
       }
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocal(server);
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
@@ -654,10 +626,6 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
       rejected.length = 0;
       modelLists = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
