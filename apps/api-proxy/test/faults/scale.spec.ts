@@ -1,22 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cleanupRedisPrefix,
-  createTestDatabase,
-  freePort,
-  geminiReply,
-  startFakeGemini,
-  startSmtpServer,
-  startTsxChild,
-  testRedisPrefix,
-  waitForHealthy,
-  type ChildService,
-  type FakeGemini,
-  type TestDatabase,
-  type TestSmtpServer,
-} from '@vigint/testing';
+import { startCloudStack, type CloudStack, type WorkerProcess } from '@vigint/testing';
 import { b64, jpeg } from '../integration/media.fixtures';
 
 /*
@@ -27,43 +10,29 @@ import { b64, jpeg } from '../integration/media.fixtures';
  * has passed, and a worker SIGKILLed mid-load loses nothing. Latency figures are printed, never asserted.
  */
 
-const REPO = resolve(import.meta.dirname, '../../../..');
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const SECRET = 'scale-test-secret-0123456789';
-const ADMIN_KEY = 'scale-test-admin-key-0123456789abcdef';
 const JOBS_PER_MINUTE = 30;
 const CACHE_TTL_MS = 1000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-let prefix: string;
-let storageDir: string;
-let db: TestDatabase | undefined;
-let smtp: TestSmtpServer | undefined;
-let gemini: FakeGemini | undefined;
-const gateways: ChildService[] = [];
-const workers: ChildService[] = [];
-const urls: string[] = [];
+let stack: CloudStack;
+let urls: string[];
+let workers: WorkerProcess[];
 
-function startWorker(i: number): ChildService {
-  const w = startTsxChild(`worker-${i}`, 'apps/worker/src/main.ts', {
-    cwd: REPO,
-    keepChunks: 1_000_000,
-    env: {
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      DATABASE_URL: db!.url,
-      STORAGE_BACKEND: 'disk',
-      STORAGE_DIR: storageDir,
-      SECRET_KEY: SECRET,
-      GOOGLE_API_KEY: 'fake-key',
-      GEMINI_BASE_URL: gemini!.baseUrl,
-      EMAIL_SMTP_SERVER: smtp!.host,
-      EMAIL_SMTP_PORT: String(smtp!.port),
-      EMAIL_FROM: 'Vigint <alerts@vigint.test>',
-      EMAIL_OUTBOX_DIR: join(storageDir, `outbox-${i}`),
-      PUBLIC_BASE_URL: 'http://gateway.test',
+beforeAll(async () => {
+  stack = await startCloudStack({
+    label: 'scale',
+    gateways: 2,
+    workers: 3,
+    workerKeepChunks: 1_000_000,
+    gatewayEnv: {
+      JOBS_PER_MINUTE: String(JOBS_PER_MINUTE),
+      ALERTS_PER_HOUR: '10000',
+      API_KEY_CACHE_TTL_MS: String(CACHE_TTL_MS),
+      RATE_LIMIT_MAX: '100000',
+      AUTH_FAIL_MAX: '100000',
+    },
+    workerEnv: {
       ALERT_COOLDOWN_SECONDS: '0',
-      MEDIA_CONCURRENCY: '1',
       // A SIGKILLed worker's job is picked up again within seconds, not the default 30 s.
       JOB_LOCK_MS: '3000',
       JOB_STALLED_INTERVAL_MS: '1000',
@@ -72,66 +41,10 @@ function startWorker(i: number): ChildService {
       LOG_LEVEL: 'info',
     },
   });
-  workers.push(w);
-  return w;
-}
+  ({ urls, workers } = stack);
+}, 240_000);
 
-async function ready(w: ChildService, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!w.output.join('').includes('worker ready')) {
-    if (w.proc.exitCode !== null || Date.now() > end)
-      throw new Error(`${w.name} not ready:\n${w.output.join('').slice(-3000)}`);
-    await sleep(200);
-  }
-}
-
-beforeAll(async () => {
-  prefix = testRedisPrefix('scale');
-  storageDir = await mkdtemp(join(tmpdir(), 'vigint-scale-'));
-  db = await createTestDatabase('scale');
-  smtp = await startSmtpServer();
-  gemini = await startFakeGemini({ apiKey: 'fake-key', defaultReply: geminiReply.noIncident() });
-  for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const gw = startTsxChild(`gateway-${i}`, 'apps/api-proxy/src/main.ts', {
-      cwd: REPO,
-      env: {
-        REDIS_URL,
-        QUEUE_PREFIX: prefix,
-        DATABASE_URL: db.url,
-        STORAGE_BACKEND: 'disk',
-        STORAGE_DIR: storageDir,
-        SECRET_KEY: SECRET,
-        ADMIN_KEY,
-        PUBLIC_BASE_URL: url,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        SYNC_WAIT_MS: '30000',
-        LOG_LEVEL: 'warn',
-        JOBS_PER_MINUTE: String(JOBS_PER_MINUTE),
-        ALERTS_PER_HOUR: '10000',
-        API_KEY_CACHE_TTL_MS: String(CACHE_TTL_MS),
-        RATE_LIMIT_MAX: '100000',
-        AUTH_FAIL_MAX: '100000',
-      },
-    });
-    gateways.push(gw);
-    urls.push(url);
-  }
-  for (let i = 0; i < 3; i++) startWorker(i);
-  // One after the other: the first start migrates nothing (createTestDatabase did), but tsx compiles once.
-  for (let i = 0; i < 2; i++) await waitForHealthy(urls[i]!, gateways[i]!, 90_000);
-  for (const w of workers) await ready(w, 90_000);
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.allSettled([...gateways, ...workers].map((c) => c.stop()));
-  await Promise.allSettled([smtp?.stop(), gemini?.close()]);
-  await db?.drop();
-  await cleanupRedisPrefix(REDIS_URL, prefix);
-  await rm(storageDir, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 interface Sent {
   tenant: string;
@@ -166,9 +79,8 @@ async function call(
 }
 
 async function newClient(name: string): Promise<{ key: string; id: string; keyId: string }> {
-  const r = await call(urls[0]!, '/admin/clients', { 'x-admin-key': ADMIN_KEY }, { name, email: `${name}@scale.test` });
-  if (r.status !== 201) throw new Error(`admin/clients ${r.status}: ${JSON.stringify(r.json)}`);
-  return { key: r.json.api_key as string, id: r.json.client_id as string, keyId: r.json.api_key_id as string };
+  const c = await stack.createClient(name, `${name}@scale.test`);
+  return { key: c.apiKey, id: c.clientId, keyId: c.keyId };
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -244,7 +156,7 @@ describe('proof at scale: 2 gateways, 3 workers, 3 tenants, one flooding', () =>
 
     // Phase 3, flood going on: the first worker seen with a job started and not completed (by its log) is
     // SIGKILLed mid-job, while the quiet tenants keep sending.
-    const inFlight = (w: ChildService): string | undefined => {
+    const inFlight = (w: WorkerProcess): string | undefined => {
       const open = new Set<string>();
       for (const line of w.output.join('').split('\n')) {
         const started = line.includes('"job started"');
@@ -255,7 +167,7 @@ describe('proof at scale: 2 gateways, 3 workers, 3 tenants, one flooding', () =>
       }
       return [...open][0];
     };
-    let killed: { worker: ChildService; jobId: string } | undefined;
+    let killed: { worker: WorkerProcess; jobId: string } | undefined;
     const killer = (async () => {
       for (const end = Date.now() + 60_000; !killed && Date.now() < end; await sleep(5)) {
         for (const w of workers.slice(1)) {
@@ -283,7 +195,7 @@ describe('proof at scale: 2 gateways, 3 workers, 3 tenants, one flooding', () =>
     const revoked = await call(
       urls[0]!,
       `/admin/clients/${rotating.id}/keys/${rotating.keyId}/revoke`,
-      { 'x-admin-key': ADMIN_KEY },
+      { 'x-admin-key': stack.adminKey },
       {},
     );
     expect(revoked.status, JSON.stringify(revoked.json)).toBe(200);
@@ -360,7 +272,7 @@ describe('proof at scale: 2 gateways, 3 workers, 3 tenants, one flooding', () =>
     const settle = Date.now() + 30_000;
     const count = () => {
       mailsById.clear();
-      for (const m of smtp!.messages) {
+      for (const m of stack.smtp.messages) {
         const id = String(m.parsed.headers.get('x-vigint-alert-id') ?? '');
         if (id) mailsById.set(id, (mailsById.get(id) ?? 0) + 1);
       }

@@ -3,20 +3,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import {
-  cleanupRedisPrefix,
-  createTestDatabase,
-  freePort,
   geminiReply,
-  startFakeGemini,
-  startSmtpServer,
+  startCloudStack,
   startTsxChild,
-  startWorkerProcess,
-  testRedisPrefix,
-  waitForHealthy,
-  workerEnv,
   type ChildService,
   type FakeGemini,
-  type TestDatabase,
   type TestSmtpServer,
   type ReceivedMail,
 } from '@vigint/testing';
@@ -30,10 +21,6 @@ export type { ChildService };
  */
 
 export const REPO = resolve(import.meta.dirname, '../../../..');
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const SECRET = 'distributed-test-secret-0123456789';
-/** ADMIN_KEY of the gateway (32+ bytes, apart from SECRET_KEY). */
-const ADMIN_KEY = 'distributed-test-admin-key-0123456789';
 
 export interface DistributedStack {
   gatewayUrl: string;
@@ -78,91 +65,29 @@ export function useDistributedStack(label: string): { stack: DistributedStack; w
 }
 
 export async function startDistributedStack(label: string): Promise<DistributedStack> {
-  const prefix = testRedisPrefix(label);
-  let database: TestDatabase | undefined;
-  let smtp: TestSmtpServer | undefined;
-  let gemini: FakeGemini | undefined;
-  const children: ChildService[] = [];
-  const storageDir = await mkdtemp(join(tmpdir(), 'vigint-dist-store-'));
-  const cleanup = async (): Promise<void> => {
-    await Promise.allSettled(children.map((c) => c.stop()));
-    await Promise.allSettled([smtp?.stop(), gemini?.close()]);
-    await database?.drop();
-    await cleanupRedisPrefix(REDIS_URL, prefix);
-    await rm(storageDir, { recursive: true, force: true });
-  };
+  const cloud = await startCloudStack({
+    label,
+    geminiDefault: geminiReply.incident(),
+    gatewayEnv: { EMAIL_TO: 'owner@example.com' },
+    workerEnv: { GEMINI_TIMEOUT_MS: '10000' },
+  });
   try {
-    database = await createTestDatabase(label);
-    smtp = await startSmtpServer();
-    gemini = await startFakeGemini({ apiKey: 'fake-key', defaultReply: geminiReply.incident() });
-    const port = await freePort();
-    const gatewayUrl = `http://127.0.0.1:${port}`;
-    const common = {
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      DATABASE_URL: database.url,
-      STORAGE_BACKEND: 'disk',
-      STORAGE_DIR: storageDir,
-      SECRET_KEY: SECRET,
-      PUBLIC_BASE_URL: gatewayUrl,
-      LOG_LEVEL: 'warn',
-    };
-    const worker = startWorkerProcess(
-      workerEnv(
-        {
-          redisUrl: REDIS_URL,
-          prefix,
-          databaseUrl: database.url,
-          storageDir,
-          secretKey: SECRET,
-          publicBaseUrl: gatewayUrl,
-          gemini,
-          smtp,
-        },
-        { LOG_LEVEL: 'warn', GEMINI_TIMEOUT_MS: '10000' },
-      ),
-    );
-    children.push(worker);
-    const gatewayEnv = {
-      ...common,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      SYNC_WAIT_MS: '30000',
-      EMAIL_TO: 'owner@example.com',
-      ADMIN_KEY: ADMIN_KEY,
-    };
-    let gateway = startChild('api-proxy', 'apps/api-proxy/src/main.ts', gatewayEnv);
-    children.push(gateway);
-    await waitForHealthy(gatewayUrl, gateway);
-
-    const created = await fetch(`${gatewayUrl}/admin/clients`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-admin-key': ADMIN_KEY },
-      body: JSON.stringify({ name: 'Acme shop', email: 'owner@acme.test' }),
-    });
-    if (created.status !== 201) throw new Error(`admin/clients: ${created.status} ${await created.text()}`);
-    const { api_key: apiKey } = (await created.json()) as { api_key: string };
-
-    const stack: DistributedStack = {
-      gatewayUrl,
+    const { apiKey } = await cloud.createClient('Acme shop', 'owner@acme.test');
+    return {
+      gatewayUrl: cloud.url,
       apiKey,
-      smtp,
-      gemini,
+      smtp: cloud.smtp,
+      gemini: cloud.gemini,
       get gateway() {
-        return gateway;
+        return cloud.gateways[0]!;
       },
-      worker,
-      async restartGateway() {
-        gateway = startChild('api-proxy', 'apps/api-proxy/src/main.ts', gatewayEnv);
-        children.push(gateway);
-        await waitForHealthy(gatewayUrl, gateway);
-      },
-      logs: () => children.map((c) => `--- ${c.name}\n${c.output.join('')}`).join('\n'),
-      close: cleanup,
+      worker: cloud.workers[0]!,
+      restartGateway: async () => void (await cloud.restartGateway(0)),
+      logs: cloud.logs,
+      close: cloud.close,
     };
-    return stack;
   } catch (err) {
-    await cleanup();
+    await cloud.close();
     throw err;
   }
 }

@@ -10,3 +10,4 @@ export * from './fake-ntfy';
 export * from './fake-webhook';
 export * from './fake-openai';
 export * from './worker-process';
+export * from './cloud-stack';
