@@ -8,6 +8,7 @@ import {
   type JobPayloadMap,
   type JobResultMap,
 } from '@vigint/contracts';
+import { jobIdFor } from '@vigint/queue';
 
 /** What runJob needs of the request: its `Prefer` header and its logger (a FastifyRequest is one). */
 export type JobCaller = Pick<FastifyRequest, 'headers'> & { log: FastifyBaseLogger };
@@ -47,20 +48,30 @@ export async function runJob<N extends JobName>(
   // A re-sent alert (same Idempotency-Key as one already accepted) lands on the original's job and answers
   // as it did: it is not charged again.
   const replay = replayId ? await app.svc.limits.accepted(replayId).catch(() => false) : false;
+  // The id is chosen here so the job's frames are reserved under it before a worker can finish it.
+  const jobId = options.jobId ?? jobIdFor(name, data);
+  const frames = frameKeysOf(data);
+  // A replay whose original job is still there is absorbed by it: its own frames are not used.
+  const absorbed = replay && frames.length > 0 && (await app.svc.queue.getJob(jobId).catch(() => null)) !== null;
   const charges: Charge[] = [];
   let job;
   try {
+    if (frames.length > 0 && !absorbed) {
+      await app.svc.blobs.reserve(clientId, jobId, frames, app.config.STATE_TTL_SECONDS);
+    }
     if (!replay) {
       charges.push(await chargeJobs(app, clientId, name));
       if (name === JobName.AlertSend) charges.push(await chargeAlerts(app, clientId));
     }
-    job = await app.svc.queue.enqueue(name, data, options.jobId ? { jobId: options.jobId } : {});
+    job = await app.svc.queue.enqueue(name, data, { jobId });
   } catch (err) {
-    // Refused or not queued: what was charged is given back (a 429 on alerts leaves the job quota as it was).
+    // Refused or not queued: what was charged is given back (a 429 on alerts leaves the job quota as it
+    // was), and so are the frames (those a buffer or the last upload points at stay).
     await Promise.all(charges.map((c) => c.refund()));
-    await releaseFrames(app, data);
+    await releaseFrames(app, clientId, jobId, absorbed ? frames : undefined);
     throw err;
   }
+  if (absorbed) await releaseFrames(app, clientId, jobId, frames);
   if (replayId && !replay) await app.svc.limits.markAccepted(replayId, REPLAY_WINDOW_MS).catch(() => undefined);
   req.log.info({ jobId: job.id, job: name, ...(replay ? { replay: true } : {}) }, 'job enqueued');
   if (prefersAsync(req)) return { kind: 'accepted', jobId: job.id };
@@ -95,14 +106,20 @@ export interface Charge {
 
 const NOTHING_CHARGED: Charge = { refund: async () => undefined };
 
+/** The frames a job payload points at (BlobStore keys). */
+function frameKeysOf(data: unknown): string[] {
+  const d = data as { frameBlobKeys?: string[]; confirmBlobKeys?: string[] };
+  return [...(d.frameBlobKeys ?? []), ...(d.confirmBlobKeys ?? [])];
+}
+
 /**
- * A job that was refused or could not be queued gives its frames back to the client's frame quota at once
- * (frames taken from a buffer are held and stay there).
+ * Frames no job will read give their room in the client's frame quota back at once: the job's reservation
+ * (refused, not queued), or, for a replay absorbed by its original job, the request's own `unreserved` frames.
+ * The worker releases the reservation of a job that ran (worker-factory).
  */
-async function releaseFrames(app: FastifyInstance, data: unknown): Promise<void> {
-  const d = data as { clientId: string; frameBlobKeys?: string[]; confirmBlobKeys?: string[] };
-  const keys = [...(d.frameBlobKeys ?? []), ...(d.confirmBlobKeys ?? [])];
-  if (keys.length) await app.svc.blobs.release(d.clientId, keys).catch(() => undefined);
+async function releaseFrames(app: FastifyInstance, clientId: string, jobId: string, unreserved?: string[]) {
+  const done = unreserved ? app.svc.blobs.discard(clientId, unreserved) : app.svc.blobs.releaseJob(clientId, jobId);
+  await done.catch(() => undefined);
 }
 
 /**

@@ -98,8 +98,9 @@ describe('per-tenant quotas', () => {
             prefer: 'respond-async',
             'idempotency-key': idem,
           },
-          payload: JSON.stringify({ analysis: 'x', use_server_buffer: false, client_id: 'cam' }),
+          payload: JSON.stringify({ analysis: 'x', use_server_buffer: false, client_id: 'cam', snapshot }),
         });
+      const snapshot = b64(await jpeg());
       const first = await send('incident-0001');
       expect(first.statusCode).toBe(202);
       for (let i = 0; i < 3; i++) {
@@ -107,6 +108,8 @@ describe('per-tenant quotas', () => {
         expect(again.statusCode, `replay ${i}`).toBe(202);
         expect(again.json()).toEqual(first.json());
       }
+      // The replays' snapshots are not kept: only the original job's frame counts.
+      expect(await g.app.svc.blobs.usage((await clientIdOf(g, key))!)).toMatchObject({ blobs: 1 });
       // The quota holds for a new alert: the replays took nothing of it.
       const other = await send('incident-0002');
       expect(other.statusCode).toBe(429);

@@ -96,6 +96,41 @@ describe('with the real worker', () => {
     expect((await post('/api/video/analyze', { frame: null }, fresh)).statusCode).toBe(200);
   }, 60_000);
 
+  it("a finished job's own frames leave the client's frame quota at once; frames a buffer points at stay", async () => {
+    const k = (
+      await post('/admin/clients', { name: 'quota', email: 'quota@example.com' }, '', { 'x-admin-key': ADMIN })
+    ).json().api_key as string;
+    const id = (await h.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': k } })).json()
+      .client_id as string;
+    // The worker settles a job just after it completes: wait (bounded) for the quota to reach `blobs`.
+    const usageReaches = async (blobs: number) => {
+      for (let i = 0; i < 100 && (await h.app.svc.blobs.usage(id)).blobs !== blobs; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      return (await h.app.svc.blobs.usage(id)).blobs;
+    };
+    const frames = await Promise.all([10, 20, 30].map((v) => jpeg(320, 240, v)));
+    const created = await post('/api/video/create', { frames: frames.map(b64), fps: 5 }, k);
+    expect(created.statusCode, created.body).toBe(200);
+    expect(await usageReaches(0)).toBe(0);
+    gemini.reset();
+    gemini.setDefault(geminiReply.incident());
+    const prepared = await post(
+      '/api/video/analyze',
+      { frames: frames.map(b64), confirm_frames: frames.map(b64), buffer_type: 'short' },
+      k,
+    );
+    expect(prepared.statusCode, prepared.body).toBe(200);
+    expect(await usageReaches(0)).toBe(0);
+    // Buffered frames: the buffer still points at them after the job, so they stay (and count).
+    for (const f of frames) expect((await post('/api/video/buffer', { frame_data: b64(f) }, k)).statusCode).toBe(200);
+    const buffered = await post('/api/video/analyze', { frame: null, buffer_type: 'short' }, k);
+    expect(buffered.statusCode, buffered.body).toBe(200);
+    await new Promise((res) => setTimeout(res, 500));
+    expect((await h.app.svc.blobs.usage(id)).blobs).toBe(3);
+    expect((await post('/api/video/analyze', { frame: null }, k)).statusCode).toBe(200);
+  }, 60_000);
+
   it('create: a playable H.264 video with every frame, downloadable by its client only', async () => {
     const frames = await Promise.all(Array.from({ length: 20 }, (_, i) => jpeg(320, 240, i * 10)));
     const r = await post('/api/video/create', {

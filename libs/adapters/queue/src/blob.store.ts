@@ -20,19 +20,41 @@ export interface BlobUsage {
 
 // Per client: `<p>:blobs:<client>` (ZSET blob key → expiry ms) and `<p>:blobs:<client>:size` (HASH blob key →
 // bytes, plus '#total'). Blobs all share one TTL per call, so the index expires with the newest blob.
-// Expired entries are forgotten first, then the quota is checked, then every blob is written: one script,
-// so two gateway instances cannot both squeeze under the quota. (Blob keys are built inside the script:
-// fine on one Redis, not on Redis Cluster.)
+// Beside them: `:held` (ZSET blob → end of the short hold a request takes while it builds its job), `:refs`
+// (HASH blob → queued jobs that reserved it), `:loose` (SET: blobs no buffer and no last upload points at),
+// `:job:<jobId>` (SET: the blobs one job reserved) and `:jobs` (ZSET job id → expiry, for erasure).
+// Every script takes the same first five KEYS: index, sizes, held, refs, loose. Expired entries are
+// forgotten first; then one script does the whole change, so two instances never both squeeze under the
+// quota nor both free one frame. (Blob keys are built inside the scripts: fine on one Redis, not on Redis Cluster.)
 const PRUNE_LUA = `
 local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 for _, k in ipairs(gone) do
   local sz = tonumber(redis.call('HGET', KEYS[2], k) or '0')
   redis.call('HINCRBY', KEYS[2], '#total', -sz)
   redis.call('HDEL', KEYS[2], k)
+  redis.call('HDEL', KEYS[4], k)
+  redis.call('SREM', KEYS[5], k)
 end
 if #gone > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1]) end
+local function forget(k)
+  local sz = redis.call('HGET', KEYS[2], k)
+  if sz then
+    redis.call('HINCRBY', KEYS[2], '#total', -tonumber(sz))
+    redis.call('HDEL', KEYS[2], k)
+    redis.call('ZREM', KEYS[1], k)
+  end
+  redis.call('ZREM', KEYS[3], k)
+  redis.call('HDEL', KEYS[4], k)
+  redis.call('SREM', KEYS[5], k)
+end
+local function held(k)
+  return tonumber(redis.call('ZSCORE', KEYS[3], k) or '0') > tonumber(ARGV[1])
+    or tonumber(redis.call('HGET', KEYS[4], k) or '0') > 0
+end
 `;
 
+// ARGV: now, ttl ms, max bytes, max blobs, blob key prefix, then (key, bytes) pairs. New blobs are loose
+// until a buffer or the last upload points at them (bind).
 const PUT_LUA = `
 ${PRUNE_LUA}
 local total = tonumber(redis.call('HGET', KEYS[2], '#total') or '0')
@@ -50,30 +72,88 @@ for i = 6, #ARGV, 2 do
   redis.call('SET', ARGV[5] .. ARGV[i], ARGV[i + 1], 'PX', ttl)
   redis.call('ZADD', KEYS[1], exp, ARGV[i])
   redis.call('HSET', KEYS[2], ARGV[i], string.len(ARGV[i + 1]))
+  redis.call('SADD', KEYS[5], ARGV[i])
 end
 redis.call('HINCRBY', KEYS[2], '#total', add)
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
+for i = 1, 5 do if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end end
 return {1, total + add, count + n, '0'}
 `;
 
-// Deletes the given blobs of one client and their index entries; with ARGV[3] = '1' a blob a job holds
-// (KEYS[3], blob key → hold expiry) is left to expire instead.
+// ARGV: now, blob key prefix, mode, keys... Modes: 'all' deletes every given blob; 'unbind' (a buffer or
+// the last upload let go of them) deletes those no job holds and marks the others loose; 'discard' (a
+// request stored them but no job took them) deletes only loose ones no job holds.
 const DELETE_LUA = `
 ${PRUNE_LUA}
 local deleted = 0
 for i = 4, #ARGV do
   local k = ARGV[i]
-  local held = ARGV[3] == '1' and tonumber(redis.call('ZSCORE', KEYS[3], k) or '0') > tonumber(ARGV[1])
-  if not held then
-    deleted = deleted + redis.call('DEL', ARGV[2] .. k)
-    local sz = redis.call('HGET', KEYS[2], k)
-    if sz then
-      redis.call('HINCRBY', KEYS[2], '#total', -tonumber(sz))
-      redis.call('HDEL', KEYS[2], k)
-      redis.call('ZREM', KEYS[1], k)
+  local drop = ARGV[3] == 'all'
+  if ARGV[3] == 'unbind' then
+    drop = not held(k)
+    if not drop and redis.call('ZSCORE', KEYS[1], k) then
+      redis.call('SADD', KEYS[5], k)
+      local ttl = redis.call('PTTL', KEYS[1])
+      if ttl > 0 and redis.call('PTTL', KEYS[5]) < ttl then redis.call('PEXPIRE', KEYS[5], ttl) end
     end
-    redis.call('ZREM', KEYS[3], k)
+  elseif ARGV[3] == 'discard' then
+    drop = redis.call('SISMEMBER', KEYS[5], k) == 1 and not held(k)
+  end
+  if drop then
+    deleted = deleted + redis.call('DEL', ARGV[2] .. k)
+    forget(k)
+  end
+end
+return deleted
+`;
+
+// A buffer or the last upload points at these blobs now: not loose.
+const BIND_LUA = `
+${PRUNE_LUA}
+for i = 2, #ARGV do redis.call('SREM', KEYS[5], ARGV[i]) end
+return 0
+`;
+
+// KEYS[6] the job's reservation, KEYS[7] the jobs index; ARGV: now, ttl ms, job id, keys... Only this
+// client's stored blobs are reserved, each once per job; the request's hold on them ends (the reservation
+// protects them now).
+const RESERVE_LUA = `
+${PRUNE_LUA}
+local ttl = tonumber(ARGV[2])
+local n = 0
+for i = 4, #ARGV do
+  local k = ARGV[i]
+  if redis.call('ZSCORE', KEYS[1], k) and redis.call('SADD', KEYS[6], k) == 1 then
+    redis.call('HINCRBY', KEYS[4], k, 1)
+    n = n + 1
+  end
+  redis.call('ZREM', KEYS[3], k)
+end
+if n > 0 then
+  redis.call('PEXPIRE', KEYS[6], ttl)
+  redis.call('ZADD', KEYS[7], tonumber(ARGV[1]) + ttl, ARGV[3])
+  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', ARGV[1])
+  for _, key in ipairs({KEYS[4], KEYS[7]}) do
+    if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+  end
+end
+return n
+`;
+
+// The job finished for good (or was never queued): its reservation is deleted in the same script that
+// gives its blobs back, so a second call (a retried bookkeeping, a double completion) finds nothing.
+// ARGV: now, blob key prefix, job id. Returns the blobs deleted.
+const RELEASE_JOB_LUA = `
+${PRUNE_LUA}
+local ks = redis.call('SMEMBERS', KEYS[6])
+if #ks == 0 then return 0 end
+redis.call('DEL', KEYS[6])
+redis.call('ZREM', KEYS[7], ARGV[3])
+local deleted = 0
+for _, k in ipairs(ks) do
+  if redis.call('HINCRBY', KEYS[4], k, -1) <= 0 then redis.call('HDEL', KEYS[4], k) end
+  if redis.call('SISMEMBER', KEYS[5], k) == 1 and not held(k) then
+    deleted = deleted + redis.call('DEL', ARGV[2] .. k)
+    forget(k)
   end
 end
 return deleted
@@ -137,7 +217,7 @@ export class BlobStore {
     ];
     keys.forEach((k, i) => args.push(k, items[i]!));
     const [ok, total, count, oldest] = (await this.run(() =>
-      this.redis.eval(PUT_LUA, 2, this.ownerKey(clientId), this.sizeKey(clientId), ...args),
+      this.redis.eval(PUT_LUA, 5, ...this.clientKeys(clientId), ...args),
     )) as [number, number, number, string];
     if (ok !== 1) {
       const retryAfterSeconds = Math.max(1, Math.ceil((Number(oldest) - now) / 1000));
@@ -175,12 +255,12 @@ export class BlobStore {
       await this.run(() => this.redis.del(...valid.map((k) => this.redisKey(k))));
       return;
     }
-    await this.deleteOwned(clientId, valid, false);
+    await this.deleteOwned(clientId, valid, 'all');
   }
 
   /**
-   * Blobs a queued job will read (frames taken from a buffer): trimming the buffer later leaves them
-   * until `ttlSec` has passed instead of deleting them under the job.
+   * A request reads blobs from a buffer for the job it is building: until the job reserves them (or
+   * `ttlSec` has passed), trimming the buffer leaves them instead of deleting them under the request.
    */
   async hold(clientId: string, keys: string[], ttlSec: number): Promise<void> {
     const valid = keys.filter((k) => KEY_RE.test(k));
@@ -197,17 +277,76 @@ export class BlobStore {
     );
   }
 
-  /** Deletes blobs dropped from a buffer, except those a job holds (they expire with their TTL). */
+  /**
+   * A buffer (trimmed, cleared) or the last upload (replaced) no longer points at these blobs: deleted now,
+   * except those a request holds or a queued job reserved (those go when their job is released).
+   */
   async release(clientId: string, keys: string[]): Promise<number> {
     const valid = keys.filter((k) => KEY_RE.test(k));
-    return valid.length ? this.deleteOwned(clientId, valid, true) : 0;
+    return valid.length ? this.deleteOwned(clientId, valid, 'unbind') : 0;
+  }
+
+  /** A buffer or the last upload points at these blobs now: a job's release leaves them. */
+  async bind(clientId: string, keys: string[]): Promise<void> {
+    const valid = keys.filter((k) => KEY_RE.test(k));
+    if (valid.length === 0) return;
+    await this.run(() => this.redis.eval(BIND_LUA, 5, ...this.clientKeys(clientId), String(Date.now()), ...valid));
+  }
+
+  /**
+   * Blobs a request stored that no job took after all (refused, or a replay absorbed by the original job):
+   * deleted now, except those a buffer or the last upload points at, or a job reserved.
+   */
+  async discard(clientId: string, keys: string[]): Promise<number> {
+    const valid = keys.filter((k) => KEY_RE.test(k));
+    return valid.length ? this.deleteOwned(clientId, valid, 'discard') : 0;
+  }
+
+  /**
+   * The job `jobId` will read these blobs: they stay (and count) until `releaseJob`, or `ttlSec` at most.
+   * Returns how many were reserved (blobs of no client, or already reserved by this job, are not).
+   */
+  async reserve(clientId: string, jobId: string, keys: string[], ttlSec: number): Promise<number> {
+    const valid = keys.filter((k) => KEY_RE.test(k));
+    if (valid.length === 0) return 0;
+    return (await this.run(() =>
+      this.redis.eval(
+        RESERVE_LUA,
+        7,
+        ...this.clientKeys(clientId),
+        this.jobKey(clientId, jobId),
+        this.jobsKey(clientId),
+        String(Date.now()),
+        String(Math.ceil(ttlSec * 1000)),
+        jobId,
+        ...valid,
+      ),
+    )) as number;
+  }
+
+  /**
+   * The job finished for good (or was never queued): its reserved blobs that no buffer, upload, request or
+   * other job still points at are deleted, and leave the client's quota. Idempotent: the reservation is
+   * deleted in the same script. Returns the blobs deleted.
+   */
+  async releaseJob(clientId: string, jobId: string): Promise<number> {
+    return (await this.run(() =>
+      this.redis.eval(
+        RELEASE_JOB_LUA,
+        7,
+        ...this.clientKeys(clientId),
+        this.jobKey(clientId, jobId),
+        this.jobsKey(clientId),
+        String(Date.now()),
+        `${this.prefix}:blob:`,
+        jobId,
+      ),
+    )) as number;
   }
 
   /** What the client keeps now. */
   async usage(clientId: string): Promise<BlobUsage> {
-    await this.run(() =>
-      this.redis.eval(PRUNE_LUA, 2, this.ownerKey(clientId), this.sizeKey(clientId), String(Date.now())),
-    );
+    await this.run(() => this.redis.eval(PRUNE_LUA, 5, ...this.clientKeys(clientId), String(Date.now())));
     const [total, count] = await this.run(() =>
       Promise.all([this.redis.hget(this.sizeKey(clientId), '#total'), this.redis.zcard(this.ownerKey(clientId))]),
     );
@@ -218,29 +357,45 @@ export class BlobStore {
   async eraseClient(clientId: string): Promise<number> {
     const keys = await this.run(() => this.redis.zrange(this.ownerKey(clientId), 0, -1));
     const held = await this.run(() => this.redis.zrange(this.heldKey(clientId), 0, -1));
+    const jobs = await this.run(() => this.redis.zrange(this.jobsKey(clientId), 0, -1));
     const all = [...new Set([...keys, ...held])].filter((k) => KEY_RE.test(k));
     let deleted = 0;
     for (let i = 0; i < all.length; i += 500) {
       deleted += await this.run(() => this.redis.del(...all.slice(i, i + 500).map((k) => this.redisKey(k))));
     }
-    await this.run(() => this.redis.del(this.ownerKey(clientId), this.sizeKey(clientId), this.heldKey(clientId)));
+    for (let i = 0; i < jobs.length; i += 500) {
+      await this.run(() => this.redis.del(...jobs.slice(i, i + 500).map((j) => this.jobKey(clientId, j))));
+    }
+    await this.run(() => this.redis.del(...this.clientKeys(clientId), this.jobsKey(clientId)));
     return deleted;
   }
 
-  private async deleteOwned(clientId: string, keys: string[], skipHeld: boolean): Promise<number> {
+  private async deleteOwned(clientId: string, keys: string[], mode: 'all' | 'unbind' | 'discard'): Promise<number> {
     return (await this.run(() =>
       this.redis.eval(
         DELETE_LUA,
-        3,
-        this.ownerKey(clientId),
-        this.sizeKey(clientId),
-        this.heldKey(clientId),
+        5,
+        ...this.clientKeys(clientId),
         String(Date.now()),
         `${this.prefix}:blob:`,
-        skipHeld ? '1' : '0',
+        mode,
         ...keys,
       ),
     )) as number;
+  }
+
+  /** The five keys every script takes first: index, sizes, held, refs, loose. */
+  private clientKeys(clientId: string): [string, string, string, string, string] {
+    const base = this.ownerKey(clientId);
+    return [base, `${base}:size`, `${base}:held`, `${base}:refs`, `${base}:loose`];
+  }
+
+  private jobKey(clientId: string, jobId: string): string {
+    return `${this.ownerKey(clientId)}:job:${jobId}`;
+  }
+
+  private jobsKey(clientId: string): string {
+    return `${this.ownerKey(clientId)}:jobs`;
   }
 
   private redisKey(key: string): string {

@@ -51,8 +51,9 @@ export const DEFAULT_SOURCE = '_';
 
 /**
  * Per-client state of the gateway, in Redis with a TTL so any gateway instance can serve the next call
- * (the earlier server kept it in one process's memory and lost it between workers). Buffers hold
- * BlobStore keys, never bytes; the blobs expire on their own.
+ * (the earlier server kept it in one process's memory and lost it between workers). Buffers and the last
+ * upload hold BlobStore keys, never bytes: with `blobs`, they bind the blobs they point at and release
+ * those they let go of; the blobs expire on their own at the latest.
  */
 export class ClientStateStore {
   private readonly redis: Redis;
@@ -103,6 +104,8 @@ export class ClientStateStore {
       .llen(list)
       .exec();
     const trimmed = res?.[1]?.[1];
+    // The buffer points at the new frames now (a job's release leaves them); it let go of the trimmed ones.
+    if (this.blobs) await this.blobs.bind(clientId, blobKeys);
     if (this.blobs && Array.isArray(trimmed) && trimmed.length > 0) {
       await this.blobs.release(clientId, trimmed as string[]);
     }
@@ -148,8 +151,14 @@ export class ClientStateStore {
     return out.sort((a, b) => a.sourceId.localeCompare(b.sourceId));
   }
 
+  /** Replaces the client's last upload; the stills of the one it replaces are released (see BlobStore.release). */
   async setLastUpload(clientId: string, upload: LastUpload): Promise<void> {
-    await this.redis.set(this.key(clientId, 'upload'), JSON.stringify(upload), 'EX', this.ttl);
+    if (this.blobs && upload.frameBlobKeys?.length) await this.blobs.bind(clientId, upload.frameBlobKeys);
+    const prev = await this.redis.set(this.key(clientId, 'upload'), JSON.stringify(upload), 'EX', this.ttl, 'GET');
+    const old = prev ? ((JSON.parse(prev) as LastUpload).frameBlobKeys ?? []) : [];
+    const keep = new Set(upload.frameBlobKeys ?? []);
+    const gone = old.filter((k) => !keep.has(k));
+    if (this.blobs && gone.length > 0) await this.blobs.release(clientId, gone);
   }
 
   async getLastUpload(clientId: string): Promise<LastUpload | null> {

@@ -14,6 +14,7 @@ import {
   type JobResultMap,
 } from '@vigint/contracts';
 import type { Logger } from '@vigint/logger';
+import { BlobStore } from './blob.store';
 import { FAIR_SHARE_EXEMPT, FairShare } from './fair-share';
 import { encodeJobError } from './job-error';
 import { DEFAULT_QUEUE_PREFIX, redisOptionsFromUrl } from './job-queue';
@@ -81,13 +82,16 @@ export function createWorkers(opts: CreateWorkersOptions): WorkerPool {
 
   const prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
   const cap = opts.resultsPerClient ?? 1000;
-  // Bookkeeping of FairShare (pending counts, per-client finished jobs) on one connection of its own.
+  // Bookkeeping of finished jobs (FairShare's pending counts and per-client results, the frames reserved
+  // for the job) on one connection of its own.
   const fairRedis = new Redis({ ...redisOptionsFromUrl(opts.redisUrl), ...workerRedisOptions() });
   fairRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'fair-share redis error'));
   const fair = new FairShare(fairRedis, prefix);
+  const blobs = new BlobStore(fairRedis, prefix);
   const removers = new Map(queues.map((q) => [q, new Queue(q, { connection: fairRedis, prefix })]));
   const settle = async (queue: QueueName, tenant: string, jobId: string) => {
-    await fair.done(queue, tenant, jobId);
+    // The frames the gateway reserved for the job leave the client's frame quota now, not at their TTL.
+    await Promise.all([fair.done(queue, tenant, jobId), blobs.releaseJob(tenant, jobId)]);
     for (const old of await fair.keepResult(queue, tenant, jobId, cap)) await removers.get(queue)!.remove(old);
   };
 

@@ -120,3 +120,69 @@ describe('buffers and the quota', () => {
     expect(await blobs.usage('f')).toEqual({ bytes: 0, blobs: 0 });
   });
 });
+
+describe('frames reserved by a job', () => {
+  it("a finished job's own frames leave the quota when it is released, once; a second release takes nothing", async () => {
+    const own = await blobs.putMany([bytes(10), bytes(10)], 60, 'g');
+    expect(await blobs.reserve('g', 'job-1', own, 60)).toBe(2);
+    expect(await blobs.usage('g')).toEqual({ bytes: 20, blobs: 2 });
+    expect(await blobs.releaseJob('g', 'job-1')).toBe(2);
+    expect(await blobs.usage('g')).toEqual({ bytes: 0, blobs: 0 });
+    for (const k of own) expect(await exists(k)).toBe(false);
+    // A double completion (or a retried bookkeeping) releases nothing more.
+    const later = await blobs.putMany([bytes(10)], 60, 'g');
+    expect(await blobs.releaseJob('g', 'job-1')).toBe(0);
+    expect(await blobs.usage('g')).toEqual({ bytes: 10, blobs: 1 });
+    expect(await exists(later[0]!)).toBe(true);
+  });
+
+  it('frames a buffer still points at stay after the job; frames trimmed while reserved go with the last job that reserved them', async () => {
+    const first = await blobs.putMany([bytes(10), bytes(10), bytes(10)], 60, 'h');
+    await state.pushFrames('h', 'cam', first);
+    const forA = await state.getFrames('h', 'cam');
+    await blobs.reserve('h', 'job-a', forA, 60);
+    await blobs.reserve('h', 'job-b', [forA[1]!], 60);
+    // Released while the buffer still holds them: they stay, still counted by the buffer.
+    expect(await blobs.releaseJob('h', 'job-a')).toBe(0);
+    for (const k of first) expect(await exists(k)).toBe(true);
+    await blobs.reserve('h', 'job-c', forA, 60);
+    // The buffer moves on: its two oldest frames are trimmed, but job-b and job-c still need them.
+    const next = await blobs.putMany([bytes(10), bytes(10)], 60, 'h');
+    await state.pushFrames('h', 'cam', next);
+    expect(await blobs.usage('h')).toEqual({ bytes: 50, blobs: 5 });
+    expect(await blobs.releaseJob('h', 'job-c')).toBe(1);
+    expect(await exists(first[0]!)).toBe(false);
+    for (const k of first.slice(1)) expect(await exists(k)).toBe(true);
+    expect(await blobs.releaseJob('h', 'job-b')).toBe(1);
+    expect(await blobs.usage('h')).toEqual({ bytes: 30, blobs: 3 });
+    for (const k of [first[2]!, ...next]) expect(await exists(k)).toBe(true);
+  });
+
+  it("the last upload's stills stay after a job read them, and go when the upload is replaced (unless reserved)", async () => {
+    const stills = await blobs.putMany([bytes(10), bytes(10)], 60, 'i');
+    const upload = { artifactId: 'a1', filename: 'v.mp4', sizeBytes: 1, durationSeconds: 1, frameCount: 2 };
+    await state.setLastUpload('i', { ...upload, frameBlobKeys: stills, uploadedAt: new Date().toISOString() });
+    await blobs.reserve('i', 'job-u', [stills[1]!], 60);
+    await blobs.releaseJob('i', 'job-u');
+    for (const k of stills) expect(await exists(k)).toBe(true);
+    await blobs.reserve('i', 'job-v', [stills[1]!], 60);
+    const newer = await blobs.putMany([bytes(10)], 60, 'i');
+    await state.setLastUpload('i', { ...upload, frameBlobKeys: newer, uploadedAt: new Date().toISOString() });
+    expect(await exists(stills[0]!)).toBe(false);
+    expect(await exists(stills[1]!)).toBe(true);
+    await blobs.releaseJob('i', 'job-v');
+    expect(await blobs.usage('i')).toEqual({ bytes: 10, blobs: 1 });
+    // A request's frames no job took (refused, replay absorbed): discarded unless something points at them.
+    const spare = await blobs.putMany([bytes(10)], 60, 'i');
+    expect(await blobs.discard('i', [...spare, ...newer])).toBe(1);
+    expect(await exists(newer[0]!)).toBe(true);
+  });
+
+  it('erasure removes the reservations too', async () => {
+    const k = await blobs.putMany([bytes(10)], 60, 'j');
+    await blobs.reserve('j', 'job-e', k, 60);
+    await state.clear('j');
+    expect(await keysOf(`${prefix}:*:j`)).toEqual([]);
+    expect(await keysOf(`${prefix}:*:j:*`)).toEqual([]);
+  });
+});

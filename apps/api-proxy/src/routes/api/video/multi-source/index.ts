@@ -10,7 +10,7 @@ import {
   MultiSourceBufferReply,
   type AnalysisResult,
 } from '@vigint/contracts';
-import { DEFAULT_SOURCE } from '@vigint/queue';
+import { DEFAULT_SOURCE, jobIdFor } from '@vigint/queue';
 import { oneFrameBodyLimit } from '../../../../config';
 import { tenantOf } from '../../../../plugins/app/auth';
 import { addUsage, analysisUsage } from '../../../../plugins/app/usage';
@@ -80,7 +80,7 @@ const multiSource: FastifyPluginAsyncTypebox = async (app) => {
       const queued = await Promise.allSettled(
         wanted.map(async (s) => {
           const keys = await app.svc.state.getFrames(t.clientId, s.sourceId, FROM_BUFFER[bufferType]);
-          const job = await app.svc.queue.enqueue(JobName.FrameAnalyze, {
+          const data = {
             clientId: t.clientId,
             apiKeyId: t.apiKeyId,
             bufferType,
@@ -88,8 +88,17 @@ const multiSource: FastifyPluginAsyncTypebox = async (app) => {
             sourceId: s.sourceId,
             language: languageOf(t, body.language),
             ...(s.sourceName ? { cameraName: s.sourceName } : {}),
-          });
-          return { source: s, jobId: job.id };
+          };
+          // Reserved under the job's id before it is queued: the worker releases them when it finishes.
+          const jobId = jobIdFor(JobName.FrameAnalyze, data);
+          try {
+            await app.svc.blobs.reserve(t.clientId, jobId, keys, app.config.STATE_TTL_SECONDS);
+            const job = await app.svc.queue.enqueue(JobName.FrameAnalyze, data, { jobId });
+            return { source: s, jobId: job.id };
+          } catch (err) {
+            await app.svc.blobs.releaseJob(t.clientId, jobId).catch(() => undefined);
+            throw err;
+          }
         }),
       );
       const notQueued = queued.filter((q) => q.status === 'rejected');
