@@ -61,9 +61,10 @@ async function call(
   path: string,
   headers: Record<string, string>,
   body?: unknown,
+  method = body === undefined ? 'GET' : 'POST',
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
+    method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(60_000),
@@ -217,6 +218,37 @@ describe('proof at scale: 2 gateways, 3 workers, 3 tenants, one flooding', () =>
     await sleep(CACHE_TTL_MS);
     for (const url of urls) expect((await call(url, '/api/usage', { 'x-api-key': rotating.key })).status).toBe(401);
 
+    // Budgets shared across instances: a client capped below the cost of one AI call gets one call in all, however
+    // many workers take its analyses (per-instance counters would let each worker spend up to the cap).
+    const budgeted = await newClient('budgeted');
+    const capped = await call(
+      urls[0]!,
+      `/admin/clients/${budgeted.id}/budget`,
+      { 'x-admin-key': stack.adminKey },
+      { daily_usd: 0.000001, monthly_usd: null },
+      'PUT',
+    );
+    expect(capped.status, JSON.stringify(capped.json)).toBe(200);
+    const analyses: Record<string, unknown>[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await call(urls[i % 2]!, '/api/video/analyze', { 'x-api-key': budgeted.key }, { frames: [frame] });
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      analyses.push(r.json);
+    }
+    const workerOf = (jobId: unknown) =>
+      workers.findIndex((w) =>
+        w.output.some((c) => c.includes(`"jobId":"${String(jobId)}"`) && c.includes('"job completed"')),
+      );
+    const aiCallsMade = analyses.flatMap((a) => (a.ai_calls as unknown[] | undefined) ?? []).length;
+    const overBudget = analyses.filter(
+      (a) => (a.ai_fallback as { reason?: string } | undefined)?.reason === 'budget_exhausted',
+    );
+    const analysedBy = new Set(analyses.map((a) => workerOf(a.job_id)));
+    expect(analysedBy.has(-1), 'an analysis job not found in any worker log').toBe(false);
+    expect(analysedBy.size, 'the analyses all went to one worker').toBeGreaterThan(1);
+    expect(aiCallsMade).toBe(1);
+    expect(overBudget).toHaveLength(11);
+
     // The quiet tenants: never a 429 or a 5xx; the flooder: limited.
     const quiet = sent.filter((s) => s.tenant !== 'flooder');
     const flood429 = sent.filter((s) => s.tenant === 'flooder' && s.status === 429).length;
@@ -291,6 +323,7 @@ describe('proof at scale: 2 gateways, 3 workers, 3 tenants, one flooding', () =>
         `[scale] quiet tenants during flood: ${fig(lat('flood'))} (p95 ${ratio.toFixed(2)}x alone)`,
         `[scale] quiet tenants, flood and a worker SIGKILLed mid-job: ${fig(lat('kill'))}`,
         `[scale] flooder: ${floodAccepted.length} accepted, ${flood429} refused 429; quiet: ${quiet.length} accepted, ${quiet.filter((s) => s.status === 207).length} of them 207 queued (sync wait passed)`,
+        `[scale] budget: 12 analyses of a capped client on ${analysedBy.size} workers, ${aiCallsMade} AI call, ${overBudget.length} answered offline`,
         `[scale] jobs completed once: ${accepted.length}; e-mails: ${alerts}; killed mid-job: ${killed!.jobId}; revoked key refused by the other gateway after ${Math.round(refusedAfter)} ms (TTL ${CACHE_TTL_MS} ms)`,
       ].join('\n'),
     );
