@@ -260,6 +260,12 @@ export class VigintClient {
     return (await this.http.json<IncidentRecord>(spec, call)).body;
   }
 
+  /** `POST /api/incidents/{id}/clip`: the clip of an incident the agent recorded after mailing it itself. */
+  uploadIncidentClip(id: string, video: BinaryInput, call?: CallOptions): Promise<IncidentRecord> {
+    const parts: FilePart[] = [{ name: 'video_data', data: video, type: MP4, filename: 'incident.mp4' }];
+    return this.send(routeWithId(HTTP_ROUTES.incidentClip, id), {}, parts, call);
+  }
+
   /** `GET /api/incidents`: the client's incidents, newest first. */
   async listIncidents(query: IncidentListQuery = {}, call?: CallOptions): Promise<IncidentPage> {
     const spec: RequestSpec = { method: 'GET', path: HTTP_ROUTES.incidents, query: { ...query } };

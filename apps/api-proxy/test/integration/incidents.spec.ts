@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type CameraList, type IncidentPage, type IncidentRecord } from '@vigint/contracts';
 import { ADMIN, startGateway, type Harness } from './gateway.harness';
+import { b64, jpeg, mp4 } from './media.fixtures';
 
 let h: Harness;
 let keyA: string;
 let keyB: string;
+const clientIds = new Map<string, string>();
 
 async function call(method: 'GET' | 'POST', url: string, key: string, body?: unknown) {
   return h.app.inject({
@@ -36,7 +38,9 @@ beforeAll(async () => {
       payload: JSON.stringify({ name, email: `${name}@example.com` }),
     });
     expect(r.statusCode).toBe(201);
-    return (r.json() as { api_key: string }).api_key;
+    const created = r.json() as { api_key: string; client_id: string };
+    clientIds.set(created.api_key, created.client_id);
+    return created.api_key;
   };
   keyA = await mk('inc-alpha');
   keyB = await mk('inc-beta');
@@ -95,6 +99,51 @@ describe('incidents and cameras routes', () => {
     const rec = listed.incidents[0]!;
     expect(rec.endedAt).toBe(body.delivered.endedAt);
     expect(rec.deliveries.filter((d) => d.channel === 'email' && d.status === 'sent')).toHaveLength(1);
+  });
+
+  it('takes the clip of a recorded incident once (a replay stores nothing), 404 for another client, 422 for a non-video', async () => {
+    const t0 = Date.now() - 4 * 60_000;
+    const recorded = await call('POST', '/api/incidents', keyA, {
+      ...announce('shed-0000000004', 'shed', new Date(t0)),
+      delivered: {
+        endedAt: new Date(t0 + 20_000).toISOString(),
+        delivery: { channel: 'email', status: 'sent', at: new Date(t0 + 21_000).toISOString(), attempt: 1 },
+      },
+    });
+    const rec = recorded.json() as IncidentRecord;
+    expect(rec.clipArtifactId).toBeNull();
+    const clip = await mp4(2);
+    const upload = async (key: string, video: Buffer, id = rec.id) => {
+      const form = new FormData();
+      form.append('video_data', new Blob([new Uint8Array(video)], { type: 'video/mp4' }), 'incident.mp4');
+      const req = new Request('http://x', { method: 'POST', body: form });
+      return h.app.inject({
+        method: 'POST',
+        url: `/api/incidents/${id}/clip`,
+        headers: { 'x-api-key': key, 'content-type': req.headers.get('content-type')! },
+        payload: Buffer.from(await req.arrayBuffer()),
+      });
+    };
+    expect((await upload(keyB, clip)).statusCode).toBe(404);
+    const notVideo = await upload(keyA, await jpeg());
+    expect(notVideo.statusCode).toBe(422);
+    expect(notVideo.json()).toMatchObject({ code: ErrorCode.InvalidVideo, field: 'video' });
+    expect(((await call('GET', `/api/incidents/${rec.id}`, keyA)).json() as IncidentRecord).clipArtifactId).toBeNull();
+
+    const first = await upload(keyA, clip);
+    expect(first.statusCode, first.body).toBe(200);
+    const withClip = first.json() as IncidentRecord;
+    expect(withClip.clipArtifactId).toEqual(expect.any(String));
+    expect(withClip.endedAt).toBe(rec.endedAt);
+    // Replayed (the agent's outbox sends the entry again): the clip it has is kept, nothing stored again.
+    const artifactsOf = () => h.app.svc.repo.db.artifacts.listForClient(clientIds.get(keyA)!);
+    const before = (await artifactsOf()).length;
+    const replay = await call('POST', `/api/incidents/${rec.id}/clip`, keyA, { video_data: b64(clip) });
+    expect(replay.statusCode, replay.body).toBe(200);
+    expect((replay.json() as IncidentRecord).clipArtifactId).toBe(withClip.clipArtifactId);
+    expect((await artifactsOf()).length).toBe(before);
+    const stored = await h.app.svc.repo.db.artifacts.findForClient(clientIds.get(keyA)!, withClip.clipArtifactId!);
+    expect(stored?.bytes).toBe(clip.length);
   });
 
   it('answers 400 naming the field for a bad query or body, 401 without a key', async () => {

@@ -198,9 +198,10 @@ export class RemoteBackend implements IncidentBackend {
   /**
    * Records at the gateway an incident the agent already mailed (failover): `POST /api/incidents` with the delivery
    * done, under the incident's key, through the disk outbox (kept across restarts, sent when the gateway answers).
-   * The gateway queues no e-mail for it.
+   * The gateway queues no e-mail for it. The clip goes with the entry, uploaded once the record is in, so the
+   * console can play it as it plays the others.
    */
-  async record(incident: Incident, _clipFile: string | undefined, sent: DeliveryResult): Promise<DeliveryResult> {
+  async record(incident: Incident, clipFile: string | undefined, sent: DeliveryResult): Promise<DeliveryResult> {
     const detail = ['sent by the agent while the gateway was unreachable', sent.detail].filter(Boolean).join('; ');
     const record: IncidentAnnounce = {
       ...incidentOpenOf(incident),
@@ -221,6 +222,7 @@ export class RemoteBackend implements IncidentBackend {
       idempotencyKey: incident.idempotencyKey,
       kind: 'record',
       payload: { record },
+      file: clipFile,
     });
     return this.toDelivery(outcome);
   }
@@ -301,7 +303,9 @@ export class RemoteBackend implements IncidentBackend {
 
   private async sendEntry(entry: OutboxEntry<RemoteAlertPayload>, signal: AbortSignal): Promise<RemoteReply> {
     if ('record' in entry.payload) {
-      await this.opts.client.announceIncident(entry.payload.record, { signal, retries: this.opts.sendRetries ?? 1 });
+      const call = { signal, retries: this.opts.sendRetries ?? 1 };
+      const recorded = await this.opts.client.announceIncident(entry.payload.record, call);
+      if (entry.file && !recorded.clipArtifactId) await this.uploadClip(recorded.id, entry.file, call);
       return 'recorded';
     }
     const video = entry.file ? await fileBlob(entry.file, 'video/mp4') : undefined;
@@ -318,6 +322,22 @@ export class RemoteBackend implements IncidentBackend {
       throw new AlertNotDeliveredError(reply);
     }
     return reply;
+  }
+
+  /**
+   * A transient failure throws (the outbox sends the entry again: the record is idempotent, the upload is retried);
+   * a refusal (4xx: the clip is not a video, too large) is logged: the e-mail had the clip, the record stands.
+   */
+  private async uploadClip(incidentId: string, file: string, call: { signal: AbortSignal; retries: number }) {
+    try {
+      await this.opts.client.uploadIncidentClip(incidentId, await fileBlob(file, 'video/mp4'), call);
+    } catch (err) {
+      if (!isApiError(err) || err.transient) throw err;
+      this.log.warn(
+        { incidentId, status: err.status, err: errorText(err) },
+        'the gateway refused the clip of a recorded incident',
+      );
+    }
   }
 
   private languageFor(cameraId: string, language: AlertLanguage | undefined): AlertLanguage | undefined {

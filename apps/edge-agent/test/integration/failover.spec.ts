@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, readdir, readFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -148,7 +148,8 @@ describe('failover during a gateway outage', () => {
       let page: IncidentPage = { incidents: [], nextCursor: null };
       await waitFor(() => {
         void listed().then((p) => (page = p));
-        return (page.incidents ?? []).some((i) => i.deliveries.length > 0);
+        // Recorded, then its clip uploaded: the console plays it like any other incident's.
+        return (page.incidents ?? []).some((i) => i.deliveries.length > 0 && i.clipArtifactId !== null);
       }, 90_000);
       await settle(3000); // a second e-mail (the gateway mailing the incident too) would arrive within this
       page = await listed();
@@ -159,6 +160,11 @@ describe('failover during a gateway outage', () => {
       expect(rec.deliveries).toHaveLength(1);
       expect(rec.deliveries[0]).toMatchObject({ channel: 'email', status: 'sent' });
       expect(rec.deliveries[0]!.detail).toMatch(/sent by the agent/);
+      const download = await fetch(`${t.stack.gatewayUrl}/api/video/download/${rec.clipArtifactId}`, {
+        headers: { 'x-api-key': t.stack.apiKey },
+      });
+      expect(download.status).toBe(200);
+      expect((await download.arrayBuffer()).byteLength).toBe((await stat(clip)).size);
       expect(mailsFor('Failover yard')).toHaveLength(1);
     } finally {
       await backend.close();

@@ -23,6 +23,7 @@ export const HTTP_ROUTES = {
   incidents: '/api/incidents',
   incident: '/api/incidents/:id',
   incidentAcknowledge: '/api/incidents/:id/acknowledge',
+  incidentClip: '/api/incidents/:id/clip',
   cameras: '/api/cameras',
   cameraHeartbeat: '/api/cameras/heartbeat',
   adminClients: '/admin/clients',

@@ -52,6 +52,20 @@ export class IncidentService {
     return (await this.store.get(tenant, id)) ?? Promise.reject(notFound('incident'));
   }
 
+  /**
+   * Gives an incident the clip it has none of (the agent's failover record: the agent mailed the clip itself).
+   * A clip it already has is kept: a replayed upload changes nothing. `store` runs only when one is needed.
+   */
+  async attachClip(tenant: string, id: string, store: () => Promise<string>): Promise<IncidentRecord> {
+    const incident = await this.get(tenant, id);
+    if (incident.clipArtifactId) return incident;
+    const clipArtifactId = await store();
+    return (
+      (await this.store.complete(tenant, incident.idempotencyKey, { clipArtifactId })) ??
+      Promise.reject(notFound('incident'))
+    );
+  }
+
   async acknowledge(tenant: string, id: string, at?: Date): Promise<IncidentRecord> {
     return (await this.store.acknowledge(tenant, id, at)) ?? Promise.reject(notFound('incident'));
   }

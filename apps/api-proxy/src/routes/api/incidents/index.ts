@@ -6,15 +6,19 @@ import {
   IncidentListQuery,
   IncidentPage,
   IncidentRecord,
+  VideoUploadBody,
 } from '@vigint/contracts';
 import { tenantOf } from '../../../plugins/app/auth';
+import { jsonBody } from '../../../services/json-or-multipart';
+import { readVideoUpload } from '../../../services/video-upload';
 import { queueFirstNotice } from './first-notice';
 
 /**
  * Incidents on record, scoped to the key's client: `GET /api/incidents` (newest first, paged, filtered by camera,
  * risk and time), `GET /api/incidents/{id}`, `POST /api/incidents` (the agent announces an incident as it opens,
  * at confirm time, with the snapshot; idempotent on `idempotencyKey`; queues the first notice, one per incident),
- * `POST /api/incidents/{id}/acknowledge`.
+ * `POST /api/incidents/{id}/acknowledge`, `POST /api/incidents/{id}/clip` (the clip of an incident the agent
+ * mailed itself during a gateway outage; kept if it already has one).
  */
 const incidents: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -50,6 +54,26 @@ const incidents: FastifyPluginAsyncTypebox = async (app) => {
     '/api/incidents/:id/acknowledge',
     { schema: { tags: ['incidents'], params: IdParams, response: { 200: IncidentRecord, ...ErrorReplies } } },
     async (req) => app.incidents.acknowledge(tenantOf(req).clientId, req.params.id),
+  );
+
+  app.post(
+    '/api/incidents/:id/clip',
+    {
+      schema: {
+        tags: ['incidents'],
+        params: IdParams,
+        body: jsonBody(VideoUploadBody),
+        response: { 200: IncidentRecord, ...ErrorReplies },
+      },
+    },
+    async (req) => {
+      const t = tenantOf(req);
+      // Stored only when the incident is this client's and has no clip yet (a replayed upload stores nothing).
+      return app.incidents.attachClip(t.clientId, req.params.id, async () => {
+        const { stored } = await readVideoUpload(app, req, t, { kind: 'alert', defaultName: 'incident.mp4' });
+        return stored.artifact.id;
+      });
+    },
   );
 };
 

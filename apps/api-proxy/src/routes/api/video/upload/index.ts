@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppError, ErrorReplies, ErrorCode, VideoUploadBody, VideoUploadReply } from '@vigint/contracts';
+import { ErrorReplies, VideoUploadBody, VideoUploadReply } from '@vigint/contracts';
 import { tenantOf } from '../../../../plugins/app/auth';
-import { jsonBody, jsonBodyOf } from '../../../../services/json-or-multipart';
-import { decodeBase64, displayFilename } from '../../../../services/media-intake';
-import { storeVideo } from '../../../../services/media-store';
-import { readMultipart } from '../../../../services/multipart-body';
+import { jsonBody } from '../../../../services/json-or-multipart';
+import { readVideoUpload } from '../../../../services/video-upload';
 
 /** Stills sampled from an upload for analyze (the long buffer takes them all, the short one the last few). */
 const SAMPLES = 24;
@@ -22,33 +20,11 @@ const upload: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req) => {
       const t = tenantOf(req);
-      let stored;
-      let filename: string;
-      if (req.isMultipart()) {
-        const mp = await readMultipart(req, ['video', 'video_data']);
-        try {
-          const file = mp.files.find((f) => f.field === 'video' || f.field === 'video_data');
-          if (!file?.open) throw new AppError(ErrorCode.ValidationFailed, 'video is required', { field: 'video' });
-          filename = displayFilename(mp.fields.video_filename ?? file.filename, 'video_filename', 'video.mp4');
-          stored = await storeVideo(app, t, file.open(), {
-            filename,
-            kind: 'upload',
-            field: 'video',
-            sampleFrames: SAMPLES,
-          });
-        } finally {
-          await mp.cleanup();
-        }
-      } else {
-        const b = jsonBodyOf(req, VideoUploadBody);
-        filename = displayFilename(b.video_filename, 'video_filename', 'video.mp4');
-        stored = await storeVideo(app, t, decodeBase64(b.video_data, 'video_data'), {
-          filename,
-          kind: 'upload',
-          field: 'video_data',
-          sampleFrames: SAMPLES,
-        });
-      }
+      const { stored, filename } = await readVideoUpload(app, req, t, {
+        kind: 'upload',
+        defaultName: 'video.mp4',
+        sampleFrames: SAMPLES,
+      });
       const uploadedAt = new Date().toISOString();
       await app.svc.state.setLastUpload(t.clientId, {
         artifactId: stored.artifact.id,
