@@ -131,6 +131,26 @@ describe('with the real worker', () => {
     expect((await post('/api/video/analyze', { frame: null }, k)).statusCode).toBe(200);
   }, 60_000);
 
+  it('a re-sent alert (same Idempotency-Key) answers as the original did, one e-mail, and takes no alert quota', async () => {
+    const k = (
+      await post('/admin/clients', { name: 'replay', email: 'replay@example.com' }, '', { 'x-admin-key': ADMIN })
+    ).json().api_key as string;
+    const id = (await h.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': k } })).json()
+      .client_id as string;
+    const before = smtp.messages.length;
+    const body = { analysis: 'Person at the gate', risk_level: 'HIGH', client_id: 'gate', use_server_buffer: false };
+    const first = await post('/api/video/alert', body, k, { 'idempotency-key': 'gate-replay-0001' });
+    expect(first.statusCode, first.body).toBe(200);
+    const again = await post('/api/video/alert', body, k, { 'idempotency-key': 'gate-replay-0001' });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toEqual(first.json());
+    expect(first.json()).toMatchObject({ success: true, status: 'delivered' });
+    await smtp.waitForMessages(before + 1, 10_000);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(smtp.messages.length).toBe(before + 1);
+    expect(await h.app.svc.queue.connection.get(`${h.prefix}:limit:alerts:${id}`)).toBe('1');
+  }, 60_000);
+
   it('create: a playable H.264 video with every frame, downloadable by its client only', async () => {
     const frames = await Promise.all(Array.from({ length: 20 }, (_, i) => jpeg(320, 240, i * 10)));
     const r = await post('/api/video/create', {
