@@ -20,6 +20,9 @@ export async function buildServer(opts: BuildOptions): Promise<FastifyInstance> 
     trustProxy: trustProxySetting(config.TRUST_PROXY),
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
+    // Fastify's 10 s per plugin is too short for a cold start on a small or busy host (the OpenAPI document
+    // alone took longer under load): the gateway then exits before listening, and the platform restarts it.
+    pluginTimeout: 60_000,
     // Signed console action tokens (/console/act/<token>) run to ~140 characters with a UUID incident id;
     // find-my-way's default of 100 sent them to the 404 page. Schemas still bound every param.
     routerOptions: { maxParamLength: 500 },

@@ -84,6 +84,9 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
       s.listen(port, host, () => resolve());
     });
     port = (s.server.address() as AddressInfo).port;
+    // A client gone mid-session (a worker SIGKILLed while sending) resets its socket: a real server logs that and
+    // serves the others; without a listener the 'error' event would throw in the test process.
+    s.on('error', () => undefined);
     server = s;
   };
 
