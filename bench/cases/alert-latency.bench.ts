@@ -1,11 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { QueueName } from '@vigint/contracts';
 import { createDb } from '@vigint/db';
 import { geminiReply, startFakeNtfy } from '@vigint/testing';
 import { defineCase, type Sample } from '../lib/bench-case';
 import { runAgent, writeAgentConfig, type AgentRunResult } from '../lib/agent';
 import { SWAY_MASK, makeFootage } from '../lib/footage';
-import { ADMIN, FAKE_KEY, startGatewayApp, startServices, startWorkerApp } from '../lib/stack';
+import {
+  ADMIN,
+  FAKE_KEY,
+  REDIS_URL,
+  startGatewayApp,
+  startServices,
+  startWorkerApp,
+  type Services,
+} from '../lib/stack';
 import { percentile } from '../lib/stats';
 
 const AI_DELAY_MS = 1500;
@@ -62,7 +72,10 @@ export default defineCase({
       );
     }
     const s = await startServices(ctx, 'latency', geminiReply.incident({}, { delayMs: AI_DELAY_MS }));
-    const [, gw] = await Promise.all([startWorkerApp(ctx, s), startGatewayApp(ctx, s, { SYNC_WAIT_MS: '30000' })]);
+    const [worker, gw] = await Promise.all([
+      startWorkerApp(ctx, s),
+      startGatewayApp(ctx, s, { SYNC_WAIT_MS: '30000' }),
+    ]);
     const created = await fetch(`${gw.url}/admin/clients`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-admin-key': ADMIN },
@@ -73,15 +86,18 @@ export default defineCase({
     const ntfy = await startFakeNtfy();
     ctx.defer(() => ntfy.stop());
     const db = createDb(s.database.url);
+    let clientId: string;
     try {
       const client = await db.clients.findByEmail('bench@vigint.test');
-      await db.consoleSettings.update(client!.id, { channels: { ntfy: { server: ntfy.url, topic: 'bench-remote' } } });
+      if (!client) throw new Error('the bench client is not in the database');
+      clientId = client.id;
+      await db.consoleSettings.update(clientId, { channels: { ntfy: { server: ntfy.url, topic: 'bench-remote' } } });
     } finally {
       await db.close();
     }
-    return { videos, s, gatewayUrl: gw.url, apiKey, ntfy };
+    return { videos, s, gatewayUrl: gw.url, apiKey, ntfy, clientId, worker };
   },
-  async run({ videos, s, gatewayUrl, apiKey, ntfy }, ctx, index) {
+  async run({ videos, s, gatewayUrl, apiKey, ntfy, clientId, worker }, ctx, index) {
     const events = CAMERAS * EVENTS.length;
     const config = await writeAgentConfig(
       join(ctx.tmp, `latency-${index}.yaml`),
@@ -182,6 +198,20 @@ export default defineCase({
     const remoteNotice = noticeLatency('bench-remote', remote.output);
     ctx.log(`first notices: local ${localNotice.map((l) => l.toFixed(1)).join(' ')}`);
     ctx.log(`first notices: distributed ${remoteNotice.map((l) => l.toFixed(1)).join(' ')}`);
+    const stages = await noticeStages(
+      s,
+      clientId,
+      remote.output,
+      notices.filter((n) => n.topic === 'bench-remote'),
+    );
+    const alertJobs = jobDurations(worker.output(), 'AlertSend');
+    ctx.log(
+      `distributed first notice, p50/p95 s: ${Object.entries(stages)
+        .map(([k, v]) => `${k} ${fmt(percentile(v, 50))}/${fmt(percentile(v, 95))}`)
+        .join(
+          ', ',
+        )}; AlertSend jobs ${alertJobs.length}, p50/max ${fmt(percentile(alertJobs, 50))}/${fmt(Math.max(...alertJobs))} s`,
+    );
 
     const detail = {
       events,
@@ -193,6 +223,9 @@ export default defineCase({
       mailLatencies: mailLatency.map(r2),
       localNoticeLatencies: localNotice.map(r2),
       noticeLatencies: remoteNotice.map(r2),
+      /** Distributed first notice by stage (s, one entry per incident): where its time goes. */
+      noticeStages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v.map(r2)])),
+      alertJobSeconds: alertJobs.map(r2),
       localNotSent: incidentAlerts
         .filter((a) => a.status !== 'sent')
         .map((a) => ({ status: a.status, detail: (a as { detail?: string }).detail })),
@@ -247,6 +280,126 @@ export default defineCase({
 
 function r2(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+function fmt(n: number): string {
+  return Number.isFinite(n) ? n.toFixed(2) : '-';
+}
+
+/**
+ * The distributed first notice cut into stages, per incident (matched per camera in order of start):
+ * - `detect`: first motion frame → incident opened (screen + confirm through the gateway and the analysis queue);
+ * - `announce`: incident opened → the gateway's `NoticeSend` job created (snapshot shrink, HTTP, record, enqueue);
+ * - `pickup`: job created → a worker took it (BullMQ's `timestamp` → `processedOn`);
+ * - `send`: taken → done (incident and client read, ledger, the ntfy request);
+ * - `receive`: done → the stand-in's message seen by the 50 ms poll;
+ * - `announceHttp`: the agent's own measure of its announce call (its "incident announced" line).
+ */
+async function noticeStages(
+  s: Services,
+  clientId: string,
+  agentOutput: string,
+  received: Array<{ camera: string; at: number }>,
+): Promise<Record<string, number[]>> {
+  const opened = new Map<string, number[]>();
+  const announced = new Map<string, number[]>();
+  for (const l of jsonLines(agentOutput)) {
+    if (!l.cameraId || !l.time) continue;
+    if (l.msg === 'incident opened') push(opened, l.cameraId, Date.parse(l.time));
+    if (l.msg === 'incident announced' && typeof l.durationMs === 'number')
+      push(announced, l.cameraId, l.durationMs / 1000);
+  }
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const db = createDb(s.database.url);
+  const jobs = new Map<string, Array<{ startedAt: number; created: number; processed: number; finished: number }>>();
+  try {
+    const keys: string[] = [];
+    const match = `${s.prefix}:${QueueName.Notice}:notice-*`;
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 500);
+      cursor = next;
+      keys.push(...batch.filter((k) => k.split(':').length === 3));
+    } while (cursor !== '0');
+    for (const key of keys) {
+      const h = await redis.hgetall(key);
+      if (!h.data || !h.processedOn || !h.finishedOn) continue;
+      const data = JSON.parse(h.data) as { incidentId: string };
+      const incident = await db.incidents.get(clientId, data.incidentId);
+      if (!incident) continue;
+      const list = jobs.get(incident.cameraId) ?? [];
+      list.push({
+        startedAt: Date.parse(incident.startedAt),
+        created: Number(h.timestamp),
+        processed: Number(h.processedOn),
+        finished: Number(h.finishedOn),
+      });
+      jobs.set(incident.cameraId, list);
+    }
+  } finally {
+    redis.disconnect();
+    await db.close();
+  }
+  const receivedBy = new Map<string, number[]>();
+  for (const r of received) push(receivedBy, r.camera, r.at);
+  const out: Record<string, number[]> = {
+    detect: [],
+    announce: [],
+    pickup: [],
+    send: [],
+    receive: [],
+    announceHttp: [],
+  };
+  const seen = new Map<string, number>();
+  for (const d of deliveries(agentOutput)) {
+    const i = seen.get(d.camera) ?? 0;
+    seen.set(d.camera, i + 1);
+    const open = opened.get(d.camera)?.[i];
+    const job = [...(jobs.get(d.camera) ?? [])].sort((a, b) => a.startedAt - b.startedAt)[i];
+    const got = receivedBy.get(d.camera)?.[i];
+    const http = announced.get(d.camera)?.[i];
+    if (http !== undefined) out.announceHttp!.push(http);
+    if (open === undefined || !job) continue;
+    out.detect!.push((open - d.firstMotionAt) / 1000);
+    out.announce!.push((job.created - open) / 1000);
+    out.pickup!.push((job.processed - job.created) / 1000);
+    out.send!.push((job.finished - job.processed) / 1000);
+    if (got !== undefined) out.receive!.push((got - job.finished) / 1000);
+  }
+  return out;
+}
+
+/** Durations (s) of the worker's completed jobs of one name, from its "job completed" lines. */
+function jobDurations(output: string, name: string): number[] {
+  return jsonLines(output)
+    .filter((l) => l.msg === 'job completed' && l.name === name && typeof l.durationMs === 'number')
+    .map((l) => l.durationMs! / 1000);
+}
+
+interface LogLine {
+  msg?: string;
+  time?: string;
+  cameraId?: string;
+  latencyMs?: number;
+  durationMs?: number;
+  name?: string;
+}
+
+function jsonLines(output: string): LogLine[] {
+  const out: LogLine[] = [];
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as LogLine);
+    } catch {
+      // not a log line
+    }
+  }
+  return out;
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  map.set(key, [...(map.get(key) ?? []), value]);
 }
 
 /**

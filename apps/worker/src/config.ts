@@ -87,6 +87,8 @@ export const WorkerConfigSchema = Type.Object({
   /** Finished jobs kept per client and queue (within their retention age): a neighbour's flood evicts only its own. */
   RESULTS_PER_CLIENT: Type.Integer({ minimum: 1, default: 1000 }),
   ALERT_CONCURRENCY: Concurrency(4),
+  /** First notices (short HTTP calls to ntfy, webhooks, Telegram), on their own queue so e-mails never delay them. */
+  NOTICE_CONCURRENCY: Concurrency(8),
   MAINTENANCE_CONCURRENCY: Concurrency(1),
   /** A crashed worker's job is picked up again about this long after the crash. */
   JOB_LOCK_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
@@ -111,6 +113,7 @@ export function concurrencyFor(config: WorkerConfig): Record<QueueName, number> 
     [QueueName.Analysis]: config.ANALYSIS_CONCURRENCY,
     [QueueName.Media]: config.MEDIA_CONCURRENCY,
     [QueueName.Alert]: config.ALERT_CONCURRENCY,
+    [QueueName.Notice]: config.NOTICE_CONCURRENCY,
     [QueueName.Maintenance]: config.MAINTENANCE_CONCURRENCY,
   };
 }

@@ -7,6 +7,8 @@ export enum QueueName {
   Analysis = 'analysis',
   Media = 'media',
   Alert = 'alert',
+  /** First notices only: a push never waits behind the clip e-mails of the `alert` queue (issue 16). */
+  Notice = 'notice',
   Maintenance = 'maintenance',
 }
 
@@ -29,7 +31,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.VideoCreate]: QueueName.Media,
   [JobName.VideoCompress]: QueueName.Media,
   [JobName.AlertSend]: QueueName.Alert,
-  [JobName.NoticeSend]: QueueName.Alert,
+  [JobName.NoticeSend]: QueueName.Notice,
   [JobName.StorageCleanup]: QueueName.Maintenance,
   [JobName.ClientErase]: QueueName.Maintenance,
   [JobName.DigestRun]: QueueName.Maintenance,

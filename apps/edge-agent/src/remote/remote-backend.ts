@@ -228,6 +228,7 @@ export class RemoteBackend implements IncidentBackend {
   }
 
   async announce(incident: OpeningIncident): Promise<void> {
+    const started = performance.now();
     try {
       // The snapshot (already masked) goes with the announce for the first notice, shrunk like the AI frames.
       const snapshot = incident.snapshot
@@ -244,6 +245,15 @@ export class RemoteBackend implements IncidentBackend {
           ...(language ? { language } : {}),
         },
         { retries: 1 },
+      );
+      // With its duration: the first notice's latency is the AI round trip plus this plus the worker's send.
+      this.log.info(
+        {
+          cameraId: incident.cameraId,
+          key: incident.idempotencyKey,
+          durationMs: Math.round(performance.now() - started),
+        },
+        'incident announced',
       );
     } catch (err) {
       // The alert (outbox, replayed until the gateway takes it) records the incident too.

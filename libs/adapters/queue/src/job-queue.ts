@@ -80,6 +80,7 @@ const QUEUE_BY_ID_PREFIX: Array<[string, QueueName]> = [
   ['video-', QueueName.Media],
   ['compress-', QueueName.Media],
   ['alert-', QueueName.Alert],
+  ['notice-', QueueName.Notice],
   ['cleanup-', QueueName.Maintenance],
   ['erase-', QueueName.Maintenance],
 ];
