@@ -27,7 +27,7 @@ import { OpenAiAdapter } from '@vigint/openai';
 import type { ImageAdapter } from '@vigint/image';
 import type { Logger } from '@vigint/logger';
 import { createMailer, type MailTransport } from '@vigint/mailer';
-import { MemoryNoticeLedger, NotifyAdapter } from '@vigint/notify';
+import { FileNoticeLedger, MemoryNoticeLedger, NotifyAdapter } from '@vigint/notify';
 import type {
   AnalyzeRequest,
   CameraNotice,
@@ -288,8 +288,9 @@ export function createLocalBackend(
   const firstNotice = notify
     ? new FirstNoticeService({
         notify: new NotifyAdapter({ log }),
-        // One notice per incident while the agent runs (a restart starts a new event anyway).
-        ledger: new MemoryNoticeLedger(),
+        // One notice per incident, across restarts too (beside the outbox, like the alert ledger); --fast
+        // back-testing runs stand alone.
+        ledger: config.fast ? new MemoryNoticeLedger() : new FileNoticeLedger(config.outbox),
         settings: noticeSettingsFrom(stores.cameras, async () => ({
           channels: notify.channels,
           timeZone: notify.timeZone,

@@ -73,7 +73,7 @@ describe('local mode first notice', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  const configWith = async (notify: string[]) => {
+  const configWith = async (notify: string[], live?: { outbox: string }) => {
     const file = join(work, `agent-${Math.random().toString(36).slice(2)}.yaml`);
     await writeFile(
       file,
@@ -81,7 +81,8 @@ describe('local mode first notice', () => {
         '\n',
       ),
     );
-    return loadAgentConfig(parseCli(['--config', file, '--fast', '--outbox', join(work, 'outbox')]), {});
+    const args = live ? ['--outbox', live.outbox] : ['--fast', '--outbox', join(work, 'outbox')];
+    return loadAgentConfig(parseCli(['--config', file, ...args]), {});
   };
 
   it('sends the snapshot and summary once per incident through ntfy and the webhook, in French', async () => {
@@ -126,6 +127,43 @@ describe('local mode first notice', () => {
       expect(JSON.parse(d.body).data.links).toBeNull();
     } finally {
       await backend.close();
+    }
+  });
+
+  it('a restarted agent does not notify again for an incident it already notified', async () => {
+    const config = await configWith(['notify:', `  ntfy: { server: "${ntfy.url}", topic: restart-t }`], {
+      outbox: join(work, 'restart-outbox'),
+    });
+    const image = new ImageAdapter();
+    const deps = { image, ffmpeg: new FfmpegAdapter(silentLogger), log: silentLogger };
+    const incident = (key: string) => ({
+      idempotencyKey: key,
+      cameraId: 'yard',
+      cameraName: 'Cour',
+      startedAt: new Date(Date.now() - 5_000),
+      detectedAt: new Date(),
+      riskLevel: RiskLevel.High,
+      analysis: ANALYSIS,
+      language: AlertLanguage.En,
+    });
+    // announce() returns once the channel answered: the fake holds the message by then.
+    const pushes = () => ntfy.messages.filter((m) => m.topic === 'restart-t').length;
+    const first = createLocalBackend(config, deps);
+    try {
+      await first.announce(incident('yard-1767000000001'));
+    } finally {
+      await first.close();
+    }
+    expect(pushes()).toBe(1);
+    // A new process (the agent restarted) announces the same incident again (a replay), then a new one.
+    const second = createLocalBackend(config, deps);
+    try {
+      await second.announce(incident('yard-1767000000001'));
+      expect(pushes()).toBe(1);
+      await second.announce(incident('yard-1767000000002'));
+      expect(pushes()).toBe(2);
+    } finally {
+      await second.close();
     }
   });
 

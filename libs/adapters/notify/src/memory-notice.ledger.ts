@@ -1,6 +1,6 @@
 import type { ChannelKind, NoticeAttempt, NoticeDeliveryOutcome, NoticeLedger } from './notice.types';
 
-interface Entry {
+export interface NoticeLedgerEntry {
   channel: ChannelKind;
   incidentId: string;
   status: 'sending' | 'sent' | 'failed';
@@ -12,7 +12,7 @@ interface Entry {
  * claimed again, so a later retry can still deliver.
  */
 export class MemoryNoticeLedger implements NoticeLedger {
-  private readonly entries = new Map<string, Entry>();
+  protected readonly entries = new Map<string, NoticeLedgerEntry>();
   private readonly maxEntries: number;
 
   constructor(maxEntries = 10_000) {
@@ -28,17 +28,26 @@ export class MemoryNoticeLedger implements NoticeLedger {
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     this.entries.set(key, { channel, incidentId, status: 'sending', attempts: e?.attempts ?? [] });
+    await this.persist();
     return true;
   }
 
   async record(attempt: NoticeAttempt): Promise<void> {
-    this.entries.get(attempt.idempotencyKey)?.attempts.push(attempt);
+    const e = this.entries.get(attempt.idempotencyKey);
+    if (!e) return;
+    e.attempts.push(attempt);
+    await this.persist();
   }
 
   async finish(key: string, outcome: NoticeDeliveryOutcome): Promise<void> {
     const e = this.entries.get(key);
-    if (e) e.status = outcome.status === 'sent' ? 'sent' : 'failed';
+    if (!e) return;
+    e.status = outcome.status === 'sent' ? 'sent' : 'failed';
+    await this.persist();
   }
+
+  /** Called after every change; the file ledger saves there. */
+  protected async persist(): Promise<void> {}
 
   /** The delivery log of one incident, oldest first. */
   attemptsFor(incidentId: string): NoticeAttempt[] {
