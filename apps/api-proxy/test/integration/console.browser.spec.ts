@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { IncidentType, RiskLevel } from '@vigint/contracts';
+import { startSmtpServer } from '@vigint/testing';
 import { mp4 } from './media.fixtures';
 import { CONSOLE_ADMIN_KEY, startConsoleGateway, type ConsoleHarness } from './console.fixtures';
 
@@ -239,6 +240,44 @@ describe('console in a browser', () => {
     await shot(phone, '07-timeline-phone');
     await phone.close();
     await page.close();
+  });
+
+  it('a magic link: asked on the sign-in page, read from the e-mail, opened, signed in', async () => {
+    const smtp = await startSmtpServer();
+    // A gateway of its own that mails (the other has no SMTP); the link names its public base, opened here.
+    const m = await startConsoleGateway(undefined, {
+      EMAIL_SMTP_SERVER: smtp.host,
+      EMAIL_SMTP_PORT: String(smtp.port),
+      PUBLIC_BASE_URL: 'https://console.example',
+    });
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    try {
+      await m.app.listen({ port: 0, host: '127.0.0.1' });
+      const mBase = `http://127.0.0.1:${(m.app.server.address() as AddressInfo).port}`;
+      await m.app.svc.repo.createClient('Fleuriste Rose', 'rose@console.test', 'en');
+      await page.goto(`${mBase}/console/sign-in`);
+      await page.getByLabel('E-mail address of your account').fill('rose@console.test');
+      await page.getByRole('button', { name: 'Send me a sign-in link' }).click();
+      expect(await page.locator('.flash').innerText()).toContain('sign-in link is on its way');
+      const [mail] = await smtp.waitForMessages(1, 20_000);
+      expect(mail!.envelope.to).toEqual(['rose@console.test']);
+      const path = /https:\/\/console\.example(\/console\/magic\/[\w.-]+)/.exec(String(mail!.parsed.text))?.[1];
+      expect(path).toBeDefined();
+      await page.goto(`${mBase}${path}`);
+      await shot(page, '09-magic-link');
+      // Opening the link signs nobody in (mail scanners open links): the button on its page does.
+      expect((await page.context().cookies()).some((c) => c.name === 'vigint_session')).toBe(false);
+      await page.locator('#magic-confirm').click();
+      await page.waitForURL(/\/console\/incidents$/);
+      expect(await page.locator('body').innerText()).toContain('Fleuriste Rose');
+      expect((await page.context().cookies()).find((c) => c.name === 'vigint_session')?.httpOnly).toBe(true);
+      // Used once: the same link now answers that it is spent.
+      expect((await page.goto(`${mBase}${path}`))?.status()).toBe(410);
+    } finally {
+      await page.close();
+      await m.close();
+      await smtp.stop();
+    }
   });
 
   it('the admin key sees every client with its cameras, and can create one (key shown once)', async () => {
