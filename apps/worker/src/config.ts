@@ -70,6 +70,8 @@ export const WorkerConfigSchema = Type.Object({
   EMAIL_OUTBOX_DIR: Type.String({ default: './data/outbox' }),
   /** Largest e-mail attachment the server takes; the clip is attached only when it fits (base64 4/3). */
   EMAIL_MAX_ATTACHMENT_MB: Type.Number({ exclusiveMinimum: 0, default: 20 }),
+  /** Telegram Bot API base URL of the first notices (a self-hosted Bot API server); absent: Telegram's. */
+  TELEGRAM_API_BASE: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   ALERT_COOLDOWN_SECONDS: Type.Integer({ minimum: 0, default: 60 }),
   /** How long a claim on an alert holds without its sender's heartbeat: a crashed send is taken over after this. */
   ALERT_CLAIM_LEASE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),

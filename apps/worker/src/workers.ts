@@ -168,6 +168,7 @@ export async function startWorkers(config: WorkerConfig, log: Logger): Promise<W
     deliveryLog: db.incidents,
     linkSecret: config.VIDEO_LINK_SECRET ?? config.SECRET_KEY,
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    ...(config.TELEGRAM_API_BASE ? { telegramApiBase: config.TELEGRAM_API_BASE } : {}),
     log,
   });
 

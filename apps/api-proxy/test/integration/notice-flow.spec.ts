@@ -4,10 +4,12 @@ import { verifyWebhook } from '@vigint/notify';
 import {
   startFakeGemini,
   startFakeNtfy,
+  startFakeTelegram,
   startFakeWebhook,
   startSmtpServer,
   type FakeGemini,
   type FakeNtfy,
+  type FakeTelegram,
   type FakeWebhook,
   type TestSmtpServer,
 } from '@vigint/testing';
@@ -18,7 +20,7 @@ import { startWorkerChild, workerEnvFor, type WorkerChild } from './worker.harne
 
 /*
  * The first notice in distributed mode, end to end: the agent's announce (POST /api/incidents, at confirm
- * time, with the snapshot) → NoticeSend job → the real worker → the client's ntfy topic and webhook; then the
+ * time, with the snapshot) → NoticeSend job → the real worker → the client's ntfy topic, webhook and Telegram chat; then the
  * alert e-mail. Real gateway, worker, Redis and PostgreSQL; the push services are the strict local fakes.
  */
 
@@ -28,6 +30,7 @@ let gemini: FakeGemini;
 let smtp: TestSmtpServer;
 let ntfy: FakeNtfy;
 let hook: FakeWebhook;
+let telegram: FakeTelegram;
 let db: Db;
 let key: string;
 let clientId: string;
@@ -64,14 +67,15 @@ async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000):
 }
 
 beforeAll(async () => {
-  [gemini, smtp, ntfy, hook] = await Promise.all([
+  [gemini, smtp, ntfy, hook, telegram] = await Promise.all([
     startFakeGemini(),
     startSmtpServer(),
     startFakeNtfy(),
     startFakeWebhook(),
+    startFakeTelegram(),
   ]);
   h = await startGateway({ SYNC_WAIT_MS: '30000' });
-  worker = await startWorkerChild(workerEnvFor(h, gemini, smtp));
+  worker = await startWorkerChild({ ...workerEnvFor(h, gemini, smtp), TELEGRAM_API_BASE: telegram.url });
   const r = await h.app.inject({
     method: 'POST',
     url: '/admin/clients',
@@ -86,6 +90,7 @@ beforeAll(async () => {
     channels: {
       ntfy: { server: ntfy.url, topic: 'depot-alerts' },
       webhook: { url: hook.url, secret: HOOK_SECRET },
+      telegram: { botToken: telegram.token, chatId: telegram.chatId },
     },
   });
 }, 90_000);
@@ -94,7 +99,7 @@ afterAll(async () => {
   await worker?.stop();
   await db?.close();
   await h?.close();
-  await Promise.allSettled([gemini?.close(), smtp?.stop(), ntfy?.stop(), hook?.stop()]);
+  await Promise.allSettled([gemini?.close(), smtp?.stop(), ntfy?.stop(), hook?.stop(), telegram?.stop()]);
 });
 
 describe('first notice through the gateway and the worker', () => {
@@ -122,7 +127,7 @@ describe('first notice through the gateway and the worker', () => {
       { 'idempotency-key': incidentKey },
     );
     expect(alert.statusCode, alert.body).toBe(200);
-    await Promise.all([notified, mailed, hook.waitForDeliveries(1, 20_000)]);
+    await Promise.all([notified, mailed, hook.waitForDeliveries(1, 20_000), telegram.waitForSent(1, 20_000)]);
     expect(order).toEqual(['notice', 'email']);
 
     const [push] = ntfy.messages;
@@ -132,6 +137,11 @@ describe('first notice through the gateway and the worker', () => {
     // Tapping opens the incident in the console; the buttons act through signed links.
     expect(push!.click).toMatch(/^http:\/\/gateway\.test\/console\/act\//);
     expect(push!.actions.map((a) => a.label)).toEqual(expect.arrayContaining(['Acknowledge', 'Snooze 15 min']));
+
+    // Telegram: the snapshot as a photo in the client's chat, the summary in its caption.
+    expect(telegram.sent[0]).toMatchObject({ method: 'sendPhoto', chatId: telegram.chatId });
+    expect(telegram.sent[0]!.text).toContain('A person climbs the fence');
+    expect(telegram.sent[0]!.photo?.type).toBe('image/jpeg');
 
     const delivery = hook.deliveries[0]!;
     expect(verifyWebhook(HOOK_SECRET, String(delivery.headers['x-vigint-signature']), delivery.body).valid).toBe(true);
@@ -147,22 +157,25 @@ describe('first notice through the gateway and the worker', () => {
     await post('/api/incidents', { ...announce(`gate-${Date.now()}`, 'gate'), language: 'fr' });
     await ntfy.waitForMessages(2, 20_000);
     await hook.waitForDeliveries(2, 20_000);
+    await telegram.waitForSent(2, 20_000);
     expect(ntfy.messages.filter((m) => m.title?.includes('Camera yard'))).toHaveLength(1);
+    expect(telegram.sent.filter((m) => m.text.includes('Camera yard'))).toHaveLength(1);
     expect(ntfy.messages.find((m) => m.title?.includes('Camera gate'))?.title).toBe('HIGH · Camera gate : intrusion');
     expect(hook.requests.filter((r) => r.body.includes(incident.id))).toHaveLength(1);
 
     // The delivery log: one row per channel, sent, and the incident's log names both channels.
     const rows = await until(async () => {
       const list = await db.noticeDeliveries.listForIncident(clientId, incident.id);
-      return list.length === 2 && list.every((x) => x.status !== 'sending') ? list : undefined;
+      return list.length === 3 && list.every((x) => x.status !== 'sending') ? list : undefined;
     });
     expect(rows.map((r) => [r.channel, r.status]).sort()).toEqual([
       ['ntfy', 'sent'],
+      ['telegram', 'sent'],
       ['webhook', 'sent'],
     ]);
     const rec = (await h.app.inject({ url: `/api/incidents/${incident.id}`, headers: { 'x-api-key': key } })).json();
     const channels = (rec as IncidentRecord).deliveries.map((d) => d.channel);
-    expect(channels).toEqual(expect.arrayContaining(['ntfy', 'webhook', 'email']));
+    expect(channels).toEqual(expect.arrayContaining(['ntfy', 'webhook', 'telegram', 'email']));
   }, 90_000);
 
   it('retries a channel that fails for a while without notifying twice on the one that worked', async () => {
@@ -182,7 +195,7 @@ describe('first notice through the gateway and the worker', () => {
     // The row is finished just after the receiver answered.
     const rows = await until(async () => {
       const list = await db.noticeDeliveries.listForIncident(clientId, incident.id);
-      return list.length === 2 && list.every((x) => x.status !== 'sending') ? list : undefined;
+      return list.length === 3 && list.every((x) => x.status !== 'sending') ? list : undefined;
     });
     const webhook = rows.find((x) => x.channel === 'webhook')!;
     expect(webhook).toMatchObject({ status: 'sent', attempts: 5 });
