@@ -279,16 +279,19 @@ export class AlertService {
    * claim however slow the SMTP server is (its socket timeouts bound that), a dead one loses it within one lease.
    */
   private async holding<T>(alertKey: string, attempt: number, work: () => Promise<T>): Promise<T> {
-    const timer = setInterval(() => {
-      this.options.ledger
-        .renew(alertKey, attempt, this.leaseMs)
-        .then((held) => {
-          if (!held) this.log.warn({ alertKey }, 'alert claim lost while sending');
-        })
-        .catch((err: unknown) =>
-          this.log.warn({ alertKey, err: (err as Error).message }, 'could not renew the alert claim'),
-        );
-    }, 1e9);
+    const timer = setInterval(
+      () => {
+        this.options.ledger
+          .renew(alertKey, attempt, this.leaseMs)
+          .then((held) => {
+            if (!held) this.log.warn({ alertKey }, 'alert claim lost while sending');
+          })
+          .catch((err: unknown) =>
+            this.log.warn({ alertKey, err: (err as Error).message }, 'could not renew the alert claim'),
+          );
+      },
+      Math.max(100, Math.floor(this.leaseMs / 3)),
+    );
     timer.unref();
     try {
       return await work();

@@ -115,7 +115,7 @@ describe('production bundles', () => {
   it('the worker bundle connects, reports ready, and stops cleanly on SIGTERM', async () => {
     const { outfile } = await buildTarget('worker', { outfile: join(work, 'worker', 'main.js') });
     const { child, output } = await start(outfile, env(), /"msg":"worker ready"/);
-    expect(output()).toMatch(/"queues":\["analysis","media","alert","maintenance"\]/);
+    expect(output()).toMatch(/"queues":\["analysis","media","alert","notice","maintenance"\]/);
     const how = await stop(child);
     expect(output()).toMatch(/"msg":"worker stopped"/);
     expect(cleanStop(how), JSON.stringify(how)).toBe(true);

@@ -258,15 +258,16 @@ describe('AlertService with a real SMTP server', () => {
 
   it("keeps a slow send's claim with its heartbeat, so a concurrent retry does not send a second e-mail", async () => {
     const ledger = new MemoryAlertLedger();
-    // SMTP that takes 2 s, against a 600 ms lease: without the heartbeat the retry at 1.3 s would claim and send.
+    // SMTP that takes 4 s, against a 1.5 s lease renewed every 0.5 s (a busy test machine may stall the loop for
+    // most of a second): without the heartbeat the retry at 2.5 s would claim and send.
     const slow: MailTransport = {
       kind: mailer.kind,
-      send: async (m) => (await sleep(2_000), mailer.send(m)),
+      send: async (m) => (await sleep(4_000), mailer.send(m)),
       close: async () => undefined,
     };
-    const first = service(ledger, { mailer: slow, claimLeaseMs: 600 }).send(input());
-    await sleep(1_300);
-    const retry = await service(ledger, { claimLeaseMs: 600 }).send(input());
+    const first = service(ledger, { mailer: slow, claimLeaseMs: 1_500 }).send(input());
+    await sleep(2_500);
+    const retry = await service(ledger, { claimLeaseMs: 1_500 }).send(input());
     expect(retry).toMatchObject({ replayed: true, status: AlertStatus.Suppressed });
     expect(retry.suppressedReason).toContain('in progress');
     expect(await first).toMatchObject({ status: AlertStatus.Delivered, attempts: 1, replayed: false });
