@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { JsonFileWriter, readJsonFile } from '@vigint/files';
 import type { ChannelKind, NoticeDeliveryOutcome, NoticeAttempt } from './notice.types';
 import { MemoryNoticeLedger, type NoticeLedgerEntry } from './memory-notice.ledger';
 
@@ -20,12 +20,13 @@ type Stored = [
  */
 export class FileNoticeLedger extends MemoryNoticeLedger {
   private readonly file: string;
+  private readonly writer: JsonFileWriter;
   private loaded: Promise<void> | undefined;
-  private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly dir: string) {
+  constructor(dir: string) {
     super(MAX_ENTRIES);
     this.file = join(dir, FILE);
+    this.writer = new JsonFileWriter(this.file);
   }
 
   override async claim(key: string, channel: ChannelKind, incidentId: string): Promise<boolean> {
@@ -45,14 +46,7 @@ export class FileNoticeLedger extends MemoryNoticeLedger {
 
   private load(): Promise<void> {
     this.loaded ??= (async () => {
-      let raw: string;
-      try {
-        raw = await readFile(this.file, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      for (const [key, e] of JSON.parse(raw) as Stored[]) {
+      for (const [key, e] of await readJsonFile<Stored[]>(this.file, [])) {
         this.entries.set(key, { ...e, attempts: e.attempts.map((a) => ({ ...a, at: new Date(a.at) })) });
       }
     })();
@@ -60,15 +54,6 @@ export class FileNoticeLedger extends MemoryNoticeLedger {
   }
 
   protected override persist(): Promise<void> {
-    // Writes are chained: each saves the state at its turn, the last one wins with the latest state.
-    this.writing = this.writing
-      .catch(() => undefined)
-      .then(async () => {
-        await mkdir(this.dir, { recursive: true });
-        const tmp = `${this.file}.${process.pid}.tmp`;
-        await writeFile(tmp, JSON.stringify([...this.entries.entries()]));
-        await rename(tmp, this.file);
-      });
-    return this.writing;
+    return this.writer.write(() => [...this.entries.entries()]);
   }
 }

@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { JsonFileWriter, readJsonFile } from '@vigint/files';
 import {
   AlertLedgerState,
   MemoryAlertLedger,
@@ -24,12 +24,13 @@ type Stored = Omit<AlertRecord, 'occurredAt' | 'leaseUntil' | 'sentAt'> & {
  */
 export class FileAlertLedger extends MemoryAlertLedger {
   private readonly file: string;
+  private readonly writer: JsonFileWriter;
   private loaded: Promise<void> | undefined;
-  private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly dir: string) {
+  constructor(dir: string) {
     super();
     this.file = join(dir, FILE);
+    this.writer = new JsonFileWriter(this.file);
   }
 
   override async claim(claim: AlertClaim, leaseMs: number, now?: Date): Promise<ClaimResult> {
@@ -64,14 +65,7 @@ export class FileAlertLedger extends MemoryAlertLedger {
 
   private load(): Promise<void> {
     this.loaded ??= (async () => {
-      let raw: string;
-      try {
-        raw = await readFile(this.file, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      for (const s of JSON.parse(raw) as Stored[]) {
+      for (const s of await readJsonFile<Stored[]>(this.file, [])) {
         this.records.set(s.alertKey, {
           ...s,
           // Ledgers written before camera ids were recorded knew the camera by its name.
@@ -86,19 +80,12 @@ export class FileAlertLedger extends MemoryAlertLedger {
   }
 
   protected override persist(): Promise<void> {
-    // Writes are chained: each one saves the state at its turn, the last one wins with the latest state.
-    this.writing = this.writing
-      .catch(() => undefined)
-      .then(async () => {
-        const cutoff = Date.now() - KEEP_MS;
-        for (const [key, r] of this.records)
-          if (r.state !== AlertLedgerState.Sending && (r.sentAt ?? r.occurredAt).getTime() < cutoff)
-            this.records.delete(key);
-        await mkdir(this.dir, { recursive: true });
-        const tmp = `${this.file}.${process.pid}.tmp`;
-        await writeFile(tmp, JSON.stringify([...this.records.values()], null, 1));
-        await rename(tmp, this.file);
-      });
-    return this.writing;
+    return this.writer.write(() => {
+      const cutoff = Date.now() - KEEP_MS;
+      for (const [key, r] of this.records)
+        if (r.state !== AlertLedgerState.Sending && (r.sentAt ?? r.occurredAt).getTime() < cutoff)
+          this.records.delete(key);
+      return [...this.records.values()];
+    });
   }
 }

@@ -1,5 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { JsonFileWriter, readJsonFile } from '@vigint/files';
 import type { BudgetPeriod } from './spend-guard';
 
 /** A client's AI spend in the current UTC day and month, in integer micro-dollars (exact sums). */
@@ -90,16 +89,18 @@ export class MemorySpendStore implements SpendStore {
  */
 export class FileSpendStore extends MemorySpendStore {
   private loaded = false;
+  private readonly writer: JsonFileWriter;
 
   constructor(private readonly file: string) {
     super();
+    this.writer = new JsonFileWriter(file);
   }
 
   protected override async load(): Promise<void> {
     if (this.loaded) return;
     this.loaded = true;
     try {
-      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as unknown;
+      const parsed = await readJsonFile<unknown>(this.file, undefined);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
         this.data = parsed as Record<string, ClientSpend>;
     } catch {
@@ -107,11 +108,8 @@ export class FileSpendStore extends MemorySpendStore {
     }
   }
 
-  protected override async persist(): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(this.data));
-    await rename(tmp, this.file);
+  protected override persist(): Promise<void> {
+    return this.writer.write(() => this.data);
   }
 
   override async add(clientId: string, microUsd: number, at: Date): Promise<SpendTotals> {

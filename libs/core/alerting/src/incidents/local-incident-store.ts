@@ -16,7 +16,7 @@ import {
 } from '@vigint/contracts';
 import type { CameraStore, IncidentStore } from './incident-store';
 import { compareIncidents, incidentMatches, pageSize, startOfUtcDay, toPage } from './incident-query';
-import { JsonFileWriter, readJsonFile } from './json-file';
+import { JsonFileWriter, readJsonFile } from '@vigint/files';
 
 export interface LocalStoreOptions {
   /** Folder for `incidents.json` / `cameras.json`; absent: memory only (tests, `--fast` back-testing). */
