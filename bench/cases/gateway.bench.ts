@@ -27,6 +27,7 @@ export default defineCase({
     const gw = await startGatewayApp(ctx, s, {
       RATE_LIMIT_MAX: '100000000',
       JOBS_PER_MINUTE: '100000000',
+      JOB_BURST: '100000000',
       LOG_LEVEL: 'error',
     });
     const created = await fetch(`${gw.url}/admin/clients`, {

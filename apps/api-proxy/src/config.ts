@@ -35,8 +35,16 @@ export const GatewayConfigSchema = Type.Object({
    * against Content-Length and counted while streaming; 40 MB fits a 20 MB video as base64 (4/3) with room.
    */
   BODY_LIMIT_MB: Type.Number({ exclusiveMinimum: 0, default: 40 }),
-  /** Jobs each client may enqueue per minute and job type (analyze, alert, create...), across instances. */
+  /**
+   * Jobs each client may enqueue per minute and job type (analyze, alert, create...), across instances: the
+   * refill of a token bucket of JOB_BURST jobs, so past a burst a client gets one job every 60/JOBS_PER_MINUTE s.
+   */
   JOBS_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
+  /**
+   * Jobs of one type a client may enqueue at once before JOBS_PER_MINUTE paces it (a multi-source analysis
+   * of more sources than this is admitted when the client's bucket is full).
+   */
+  JOB_BURST: Type.Integer({ minimum: 1, default: 60 }),
   /**
    * Alerts (and camera notices) each client may send per hour, across instances: they all leave through
    * the one SMTP account, so one client cannot spend its sending reputation for everyone.

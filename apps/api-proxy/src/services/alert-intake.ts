@@ -15,7 +15,7 @@ import {
 } from '@vigint/contracts';
 import { DEFAULT_SOURCE } from '@vigint/queue';
 import type { TenantRecord } from './gateway.repository';
-import { runJob, type JobCaller } from './job-runner';
+import { JobFailure, runJob, type JobCaller } from './job-runner';
 import { jsonBodyOf } from './json-or-multipart';
 import { decodeBase64, displayFilename } from './media-intake';
 import { storeFrames, storeVideo } from './media-store';
@@ -166,7 +166,8 @@ export class AlertIntake {
       const own =
         err instanceof AppError && (err.code === ErrorCode.DependencyUnavailable || err.code === ErrorCode.RateLimited);
       if (err instanceof AppError && !err.permanent && !own) {
-        return notYet(AlertStatus.Failed, err.message);
+        // A job that ran and failed is named, so the caller can look it up.
+        return notYet(AlertStatus.Failed, err.message, err instanceof JobFailure ? err.jobId : undefined);
       }
       throw err;
     }

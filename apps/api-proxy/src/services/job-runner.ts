@@ -80,8 +80,18 @@ export async function runJob<N extends JobName>(
   if (view.state === JobState.Completed)
     return { kind: 'completed', jobId: job.id, result: view.result as JobResultMap[N] };
   if (view.state === JobState.Failed)
-    throw AppError.fromBody(view.error ?? { error: 'job failed', code: ErrorCode.JobFailed });
+    throw new JobFailure(job.id, AppError.fromBody(view.error ?? { error: 'job failed', code: ErrorCode.JobFailed }));
   return { kind: 'pending', jobId: job.id };
+}
+
+/** The error of a job that ran and failed for good, with the job's id, so a reply can still name the job. */
+export class JobFailure extends AppError {
+  constructor(
+    readonly jobId: string,
+    error: AppError,
+  ) {
+    super(error.code, error.message, { field: error.field });
+  }
 }
 
 /**
@@ -123,21 +133,22 @@ async function releaseFrames(app: FastifyInstance, clientId: string, jobId: stri
 }
 
 /**
- * The client's job quota: JOBS_PER_MINUTE per job type, counted in Redis (shared by every gateway
- * instance); past it 429 with Retry-After, nothing enqueued. `count` jobs at once (multi-source fan-out).
- * Redis down: nothing is charged, and the enqueue itself answers 503. The returned charge gives back
- * `count` (or fewer) when the jobs are not queued after all.
+ * The client's job quota, per job type: a token bucket in Redis (shared by every gateway instance) of
+ * JOB_BURST jobs, refilled at JOBS_PER_MINUTE. Past it 429 with Retry-After (when the next job fits), nothing
+ * enqueued. `count` jobs at once (multi-source fan-out). Redis down: nothing is charged, and the enqueue
+ * itself answers 503. The returned charge gives back `count` (or fewer) when the jobs are not queued after all.
  */
 export async function chargeJobs(app: FastifyInstance, clientId: string, name: JobName, count = 1): Promise<Charge> {
-  const max = app.config.JOBS_PER_MINUTE;
-  return charge(
-    app,
-    `jobs:${clientId}:${name}`,
-    max,
-    60_000,
-    count,
-    `job quota exceeded: ${max} ${name} jobs per minute`,
-  );
+  const bucket = `jobs:${clientId}:${name}`;
+  const rate = { intervalMs: 60_000 / app.config.JOBS_PER_MINUTE, burst: app.config.JOB_BURST };
+  return charge(count, {
+    take: async () => {
+      const t = await app.svc.limits.take(bucket, rate, count);
+      return { allowed: t.allowed, retryAfterMs: t.retryAfterMs };
+    },
+    giveBack: (n) => app.svc.limits.giveBack(bucket, rate, n),
+    refusal: `job quota exceeded: ${app.config.JOBS_PER_MINUTE} ${name} jobs per minute (bursts of ${rate.burst})`,
+  });
 }
 
 /**
@@ -147,28 +158,36 @@ export async function chargeJobs(app: FastifyInstance, clientId: string, name: J
  */
 export async function chargeAlerts(app: FastifyInstance, clientId: string): Promise<Charge> {
   const max = app.config.ALERTS_PER_HOUR;
-  return charge(app, `alerts:${clientId}`, max, 3_600_000, 1, `alert quota exceeded: ${max} alerts per hour`);
+  const bucket = `alerts:${clientId}`;
+  return charge(1, {
+    take: async () => {
+      const hit = await app.svc.limits.hit(bucket, max, 3_600_000, 1);
+      // A refused hit is not kept: the window counts what it let through.
+      if (!hit.allowed) await app.svc.limits.refund(bucket, 1).catch(() => undefined);
+      return { allowed: hit.allowed, retryAfterMs: hit.resetMs };
+    },
+    giveBack: (n) => app.svc.limits.refund(bucket, n),
+    refusal: `alert quota exceeded: ${max} alerts per hour`,
+  });
 }
 
-async function charge(
-  app: FastifyInstance,
-  bucket: string,
-  max: number,
-  windowMs: number,
-  count: number,
-  refusal: string,
-): Promise<Charge> {
+interface Quota {
+  take(): Promise<{ allowed: boolean; retryAfterMs: number }>;
+  giveBack(n: number): Promise<void>;
+  refusal: string;
+}
+
+async function charge(count: number, quota: Quota): Promise<Charge> {
   if (count <= 0) return NOTHING_CHARGED;
-  let hit;
+  let taken;
   try {
-    hit = await app.svc.limits.hit(bucket, max, windowMs, count);
+    taken = await quota.take();
   } catch {
     return NOTHING_CHARGED;
   }
-  if (!hit.allowed) {
-    await app.svc.limits.refund(bucket, count).catch(() => undefined);
-    throw new AppError(ErrorCode.RateLimited, refusal, {
-      details: { retryAfterSeconds: Math.ceil(hit.resetMs / 1000) },
+  if (!taken.allowed) {
+    throw new AppError(ErrorCode.RateLimited, quota.refusal, {
+      details: { retryAfterSeconds: Math.ceil(taken.retryAfterMs / 1000) },
     });
   }
   let left = count;
@@ -177,7 +196,7 @@ async function charge(
       const back = Math.min(n, left);
       if (back <= 0) return;
       left -= back;
-      await app.svc.limits.refund(bucket, back).catch(() => undefined);
+      await quota.giveBack(back).catch(() => undefined);
     },
   };
 }

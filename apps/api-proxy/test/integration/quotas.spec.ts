@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, JobName } from '@vigint/contracts';
+import { jobIdFor } from '@vigint/queue';
 import { ADMIN, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg } from './media.fixtures';
 
@@ -20,7 +21,7 @@ const post = (g: Harness, key: string, url: string, payload: unknown) =>
   });
 
 beforeAll(async () => {
-  h = await startGateway({ JOBS_PER_MINUTE: '2', MAX_SOURCES: '2', RATE_LIMIT_MAX: '100000' });
+  h = await startGateway({ JOBS_PER_MINUTE: '2', JOB_BURST: '2', MAX_SOURCES: '2', RATE_LIMIT_MAX: '100000' });
   for (const name of ['flood', 'calm']) {
     const r = await h.app.inject({
       method: 'POST',
@@ -61,7 +62,7 @@ describe('per-tenant quotas', () => {
 
   it('an alert refused by ALERTS_PER_HOUR gives back the job quota it was charged (before the fix the third alert met the job quota)', async () => {
     const g = await startGateway(
-      { ALERTS_PER_HOUR: '1', JOBS_PER_MINUTE: '2', RATE_LIMIT_MAX: '100000' },
+      { ALERTS_PER_HOUR: '1', JOBS_PER_MINUTE: '2', JOB_BURST: '2', RATE_LIMIT_MAX: '100000' },
       { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
     );
     try {
@@ -74,8 +75,10 @@ describe('per-tenant quotas', () => {
         expect(over.statusCode).toBe(429);
         expect(over.json().error, `refusal ${i}`).toMatch(/alert quota exceeded/);
       }
-      // Only the accepted alert's job is counted.
-      expect(await g.app.svc.queue.connection.get(`${g.prefix}:limit:jobs:${id}:${JobName.AlertSend}`)).toBe('1');
+      // Only the accepted alert's job is counted: one of the two job tokens is left.
+      const jobs = { intervalMs: 30_000, burst: 2 };
+      expect((await g.app.svc.limits.take(`jobs:${id}:${JobName.AlertSend}`, jobs)).allowed).toBe(true);
+      expect((await g.app.svc.limits.take(`jobs:${id}:${JobName.AlertSend}`, jobs)).allowed).toBe(false);
     } finally {
       await g.close();
     }
@@ -83,7 +86,7 @@ describe('per-tenant quotas', () => {
 
   it('a re-sent alert (same Idempotency-Key as an accepted one) is not charged again and answers with the original job', async () => {
     const g = await startGateway(
-      { ALERTS_PER_HOUR: '1', JOBS_PER_MINUTE: '1', RATE_LIMIT_MAX: '100000' },
+      { ALERTS_PER_HOUR: '1', JOBS_PER_MINUTE: '1', JOB_BURST: '1', RATE_LIMIT_MAX: '100000' },
       { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
     );
     try {
@@ -137,13 +140,59 @@ describe('per-tenant quotas', () => {
     expect((await create(h, calm)).statusCode).toBe(202);
     // A second gateway on the same Redis sees the same count.
     const second = await startGateway(
-      { JOBS_PER_MINUTE: '2' },
+      { JOBS_PER_MINUTE: '2', JOB_BURST: '2' },
       { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
     );
     try {
       expect((await create(second, flood)).statusCode).toBe(429);
     } finally {
       await second.close();
+    }
+  });
+
+  it('first notices count in the job quota: a retried announce is not charged again; past the quota the incident is recorded, only its notice skipped', async () => {
+    const g = await startGateway(
+      { JOBS_PER_MINUTE: '1', JOB_BURST: '2', RATE_LIMIT_MAX: '100000' },
+      { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
+    );
+    try {
+      const key = await newClient(g, 'notices-quota');
+      const id = (await clientIdOf(g, key))!;
+      const snapshotJpeg = b64(await jpeg());
+      const announce = (k: string) =>
+        g.app.inject({
+          method: 'POST',
+          url: '/api/incidents',
+          headers: { 'x-api-key': key, 'content-type': 'application/json' },
+          payload: JSON.stringify({
+            idempotencyKey: k,
+            cameraId: 'yard',
+            cameraName: 'Yard',
+            startedAt: new Date(Date.now() - 3_000).toISOString(),
+            detectedAt: new Date().toISOString(),
+            riskLevel: 'HIGH',
+            incidentType: 'intrusion',
+            summary: 'A person climbs the fence',
+            snapshotJpeg,
+          }),
+        });
+      const queued = async (incidentId: string) =>
+        (await g.app.svc.queue.getJob(jobIdFor(JobName.NoticeSend, { clientId: id, incidentId }))) !== null;
+      const a = await announce('notice-quota-a');
+      expect(a.statusCode, a.body).toBe(200);
+      // Retried twice: the same incident and job, nothing charged.
+      for (let i = 0; i < 2; i++) expect((await announce('notice-quota-a')).json().id).toBe(a.json().id);
+      const b = await announce('notice-quota-b');
+      const c = await announce('notice-quota-c');
+      expect([a, b, c].map((r) => r.statusCode)).toEqual([200, 200, 200]);
+      expect(await queued(a.json().id)).toBe(true);
+      expect(await queued(b.json().id)).toBe(true);
+      // The third incident is on record, with no notice: the burst of two was spent by a and b.
+      expect(await queued(c.json().id)).toBe(false);
+      const listed = await g.app.inject({ method: 'GET', url: '/api/incidents', headers: { 'x-api-key': key } });
+      expect(listed.json().incidents).toHaveLength(3);
+    } finally {
+      await g.close();
     }
   });
 
@@ -189,7 +238,7 @@ describe('per-tenant quotas', () => {
       expect((await post(g, calm, '/api/video/create', { frames: [frame, frame] })).statusCode).toBe(202);
       // A job refused by the job quota gives its frames back at once.
       const strict = await startGateway(
-        { FRAME_QUOTA_COUNT: '5', JOBS_PER_MINUTE: '1' },
+        { FRAME_QUOTA_COUNT: '5', JOBS_PER_MINUTE: '1', JOB_BURST: '1' },
         { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
       );
       try {

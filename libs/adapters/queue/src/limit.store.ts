@@ -1,6 +1,19 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_PREFIX } from './job-queue';
 
+/** A token bucket's size and refill: `burst` tokens at most, one more every `intervalMs`. */
+export interface BucketRate {
+  intervalMs: number;
+  burst: number;
+}
+
+/** One take from a token bucket. */
+export interface BucketTake {
+  allowed: boolean;
+  /** Milliseconds until the same take would be allowed; 0 when it was. */
+  retryAfterMs: number;
+}
+
 /** One counted hit of a fixed window. */
 export interface WindowHit {
   /** Hits in the current window, this one included. */
@@ -20,6 +33,37 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return {n, ttl}
+`;
+
+/*
+ * A token bucket kept as its theoretical arrival time (GCRA): one key holding the instant, in ms of Redis's
+ * own clock (the same for every instance), at which the bucket is full again. A take of `cost` moves it on
+ * by cost × interval, allowed while it stays within `burst` intervals of now (a take of more than `burst`
+ * needs a full bucket).
+ * ARGV: interval ms per token, burst (tokens), cost. Returns {allowed 0/1, ms until allowed}.
+ */
+const TAKE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local after = tat + tonumber(ARGV[3]) * interval
+local wait = after - math.max(tonumber(ARGV[2]), tonumber(ARGV[3])) * interval - now
+if wait > 0 then return {0, wait} end
+redis.call('SET', KEYS[1], after, 'PX', after - now)
+return {1, 0}
+`;
+
+// Moves the arrival time back by cost × interval, never before now (a full bucket stays full).
+const GIVE_BACK_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]) or 0)
+local back = tat - tonumber(ARGV[2]) * tonumber(ARGV[1])
+if back <= now then redis.call('DEL', KEYS[1]) return 0 end
+redis.call('SET', KEYS[1], back, 'PX', back - now)
+return 1
 `;
 
 const REFUND_LUA = `
@@ -50,6 +94,30 @@ export class LimitStore {
       number,
     ];
     return { count, allowed: count <= max, resetMs: Math.max(1, ttl) };
+  }
+
+  /**
+   * Takes `cost` tokens from `bucket` when it has them, else nothing (and says when it will). Unlike a fixed
+   * window, which lets `max` through at once at each window's start, a bucket admits a burst of `burst`
+   * and then one per interval, so a client over its rate gets a steady trickle, not one burst a minute.
+   */
+  async take(bucket: string, rate: BucketRate, cost = 1): Promise<BucketTake> {
+    const interval = Math.max(1, Math.round(rate.intervalMs));
+    const [allowed, wait] = (await this.redis.eval(
+      TAKE_LUA,
+      1,
+      this.key(bucket),
+      String(interval),
+      String(rate.burst),
+      String(cost),
+    )) as [number, number];
+    return { allowed: allowed === 1, retryAfterMs: allowed === 1 ? 0 : Math.max(1, wait) };
+  }
+
+  /** Puts back `cost` tokens taken from `bucket` for a request that was not carried out after all. */
+  async giveBack(bucket: string, rate: BucketRate, cost = 1): Promise<void> {
+    const interval = Math.max(1, Math.round(rate.intervalMs));
+    await this.redis.eval(GIVE_BACK_LUA, 1, this.key(bucket), String(interval), String(cost));
   }
 
   /**
