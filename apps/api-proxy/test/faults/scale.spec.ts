@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCloudStack, type CloudStack, type WorkerProcess } from '@vigint/testing';
 import { b64, jpeg } from '../integration/media.fixtures';
@@ -84,6 +86,32 @@ async function call(
   return { status: res.status, json };
 }
 
+/** The flooding tenant as a child process (flooder.ts); `stop` ends its loops and returns every request it made. */
+function startFlooder(
+  gateways: string[],
+  key: string,
+  frame: string,
+): { stop(): Promise<Array<Omit<Sent, 'tenant' | 'phase'>>> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./flooder.ts', import.meta.url))], {
+    env: { ...process.env, FLOOD_URLS: gateways.join(','), FLOOD_KEY: key, FLOOD_FRAME: frame },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    async stop() {
+      child.stdin.end('stop\n');
+      const code = await exited;
+      if (code !== 0) throw new Error(`flooder exited ${code}`);
+      return out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Omit<Sent, 'tenant' | 'phase'>);
+    },
+  };
+}
+
 async function newClient(name: string): Promise<{ key: string; id: string; keyId: string }> {
   const c = await stack.createClient(name, `${name}@scale.test`);
   return { key: c.apiKey, id: c.clientId, keyId: c.keyId };
@@ -147,22 +175,15 @@ describe('proof at scale: 2 gateways, 3 workers, 3 tenants, one flooding', () =>
           }
         }),
       );
-    // One alert each first, not counted in the figures: the first request of each process pays its warm-up.
-    await quietRun('warmup', 1);
-    await quietRun('alone', 15);
+    // A few alerts each first, not counted in the figures: the first requests of each process pay its warm-up.
+    await quietRun('warmup', 3);
+    await quietRun('alone', 25);
 
-    // Phase 2: the flooder (three loops, alerts and videos, async) while the quiet tenants send again.
-    let flooding = true;
-    const floodLoop = async (kind: Sent['kind']) => {
-      while (flooding) {
-        const r = await send('flooder', flooder.key, kind, 'flood', true);
-        // A 429 says when to come back; a flooder ignores it but is paced so the test stays light on CPU.
-        if (r.status === 429) await sleep(20);
-      }
-    };
+    // Phase 2: the flooder (three loops, alerts and videos, async, in a process of its own: flooder.ts) while
+    // the quiet tenants send again.
     const floodStart = performance.now();
-    const flood = Promise.all([floodLoop('alert'), floodLoop('create'), floodLoop('alert')]);
-    await quietRun('flood', 15);
+    const flood = startFlooder(urls, flooder.key, frame);
+    await quietRun('flood', 25);
 
     // Phase 3, flood going on: the first worker seen with a job started and not completed (by its log) is
     // SIGKILLed mid-job, while the quiet tenants keep sending.
@@ -191,12 +212,11 @@ describe('proof at scale: 2 gateways, 3 workers, 3 tenants, one flooding', () =>
         }
       }
     })();
-    // The quiet tenants stay within their rate (37 alerts each, at most one per QUIET_PACE_MS): only the
+    // The quiet tenants stay within their rate (59 alerts each, at most one per QUIET_PACE_MS): only the
     // flooder is limited.
     await quietRun('kill', 6);
     await killer;
-    flooding = false;
-    await flood;
+    for (const r of await flood.stop()) sent.push({ tenant: 'flooder', phase: 'flood', ...r });
     const floodSeconds = (performance.now() - floodStart) / 1000;
     expect(killed, 'no worker was seen mid-job').toBeDefined();
     expect(killed!.worker.proc.signalCode).toBe('SIGKILL');

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieJar, csrfOf } from './console.fixtures';
 import { ADMIN, startGateway, type Harness } from './gateway.harness';
+import { refusedBucket } from '../../src/plugins/app/usage';
 
 // The admin budget routes, the daily AI usage report (JSON and CSV) and the earlier /api/usage shape, with
 // spend recorded the way a worker records it (BudgetService over the same Redis prefix and database).
@@ -224,5 +225,10 @@ describe('console usage page', () => {
     expect(html).toMatch(/<td>gemini-3\.8-flash<\/td><td>confirm<\/td><td>2<\/td><td>3200 \/ 1400<\/td><td>1000<\/td>/);
     // Beta's spend is not on alpha's page.
     expect(html).not.toContain('gemini-3.5-flash-lite');
+    // The calls refused today (429s write no usage row): none yet, then the count of the day.
+    expect(html).toContain('<dt>Calls refused today (limits)</dt><dd>0</dd>');
+    for (let i = 0; i < 3; i++) await h.app.svc.limits.count(refusedBucket(clients[0]!.id));
+    const again = await h.app.inject({ method: 'GET', url: '/console/usage', headers: { cookie: jar.header() } });
+    expect(again.body.replace(/\s+/g, ' ')).toContain('<dt>Calls refused today (limits)</dt><dd>3</dd>');
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, JobName } from '@vigint/contracts';
 import { jobIdFor } from '@vigint/queue';
+import { refusedBucket } from '../../src/plugins/app/usage';
 import { ADMIN, startGateway, type Harness } from './gateway.harness';
 import { b64, jpeg } from './media.fixtures';
 
@@ -148,6 +149,21 @@ describe('per-tenant quotas', () => {
     } finally {
       await second.close();
     }
+    // The refused calls wrote no usage row (a flood past its limits must not write one per request): they are
+    // counted for the day instead, by every instance.
+    // Usage is written after each reply is sent: read until the last one is in.
+    const floodId = (await clientIdOf(h, flood))!;
+    let usage;
+    let refused = 0;
+    for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+      usage = (await h.app.inject({ method: 'GET', url: '/api/usage', headers: { 'x-api-key': flood } })).json();
+      refused = await h.app.svc.limits.counted(refusedBucket(floodId));
+      const accepted = usage.usage.filter((u: { status_code: number }) => u.status_code === 202).length;
+      if (refused >= 2 && accepted >= 3) break;
+    }
+    expect(refused).toBe(2);
+    expect(usage.usage.map((u: { status_code: number }) => u.status_code)).not.toContain(429);
+    expect(usage.usage.filter((u: { status_code: number }) => u.status_code === 202)).toHaveLength(3);
   });
 
   it('first notices count in the job quota: a retried announce is not charged again; past the quota the incident is recorded, only its notice skipped', async () => {

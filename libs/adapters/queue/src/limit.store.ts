@@ -96,6 +96,16 @@ export class LimitStore {
     return { count, allowed: count <= max, resetMs: Math.max(1, ttl) };
   }
 
+  /** Adds one to a plain counter kept for two days (what is counted, never limited). */
+  async count(bucket: string): Promise<void> {
+    await this.hit(bucket, Number.MAX_SAFE_INTEGER, 2 * 86_400_000);
+  }
+
+  /** The value of a `count` counter; 0 when there is none. */
+  async counted(bucket: string): Promise<number> {
+    return Number((await this.redis.get(this.key(bucket))) ?? 0);
+  }
+
   /**
    * Takes `cost` tokens from `bucket` when it has them, else nothing (and says when it will). Unlike a fixed
    * window, which lets `max` through at once at each window's start, a bucket admits a burst of `burst`

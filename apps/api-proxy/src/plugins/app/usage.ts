@@ -51,6 +51,11 @@ export function addUsage(a: CallUsage | null, b: CallUsage): CallUsage {
   };
 }
 
+/** The Redis counter of a client's calls refused with 429 on a UTC day (kept two days). */
+export function refusedBucket(clientId: string, at: Date = new Date()): string {
+  return `refused:${clientId}:${at.toISOString().slice(0, 10)}`;
+}
+
 /** Counts every authenticated call: a per-call row (earlier shape) and the per-day counters. */
 async function usage(app: FastifyInstance): Promise<void> {
   const prices = aiPrices(app.config);
@@ -66,6 +71,11 @@ async function usage(app: FastifyInstance): Promise<void> {
   app.addHook('onResponse', async (req, reply) => {
     const tenant = req.tenant;
     if (!tenant) return;
+    if (reply.statusCode === 429) {
+      // Refused: no row in PostgreSQL (a flood past the limits would write one per request), a counter in Redis.
+      await app.svc.limits.count(refusedBucket(tenant.clientId)).catch(() => undefined);
+      return;
+    }
     const u = req.usage;
     const lenHeader = reply.getHeader('content-length');
     const bytesOut = req.bytesOut || (lenHeader ? Number(lenHeader) : 0);

@@ -100,6 +100,7 @@ export interface ConsoleMessages {
     aiRequests: string;
     tokens: string;
     alerts: string;
+    refusedToday: string;
     spend: string;
     budget: string;
     perDay: string;
@@ -286,6 +287,7 @@ const EN: ConsoleMessages = {
     aiRequests: 'AI requests',
     tokens: 'AI tokens (in / out)',
     alerts: 'Alerts sent',
+    refusedToday: 'Calls refused today (limits)',
     spend: 'AI spend',
     budget: 'Budget',
     perDay: 'Per day',
@@ -492,6 +494,7 @@ const FR: ConsoleMessages = {
     aiRequests: 'Requêtes IA',
     tokens: 'Jetons IA (entrée / sortie)',
     alerts: 'Alertes envoyées',
+    refusedToday: "Appels refusés aujourd'hui (limites)",
     spend: 'Dépense IA',
     budget: 'Budget',
     perDay: 'Par jour',

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireClient, tenantIdOf } from '../console-guards';
 import { messagesFor, renderPage } from '../console-view';
+import { refusedBucket } from '../../../plugins/app/usage';
 
 /** Usage and AI spend of the month, from the usage counters the JSON /api/usage route reads. */
 async function usage(app: FastifyInstance): Promise<void> {
@@ -80,6 +81,7 @@ async function usage(app: FastifyInstance): Promise<void> {
       // The daily rows count tokens in and out together.
       totals: { ...totals, inputTokens: totals.inputTokens, outputTokens: '—' },
       spendLabel: money.format(totals.cost),
+      refusedToday: await app.svc.limits.counted(refusedBucket(clientId)).catch(() => 0),
       budgetLabel: '',
       budget,
       models: [...models.values()].map((m) => ({ ...m, costLabel: money.format(m.cost) })),
