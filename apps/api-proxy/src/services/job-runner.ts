@@ -142,10 +142,7 @@ export async function chargeJobs(app: FastifyInstance, clientId: string, name: J
   const bucket = `jobs:${clientId}:${name}`;
   const rate = { intervalMs: 60_000 / app.config.JOBS_PER_MINUTE, burst: app.config.JOB_BURST };
   return charge(count, {
-    take: async () => {
-      const t = await app.svc.limits.take(bucket, rate, count);
-      return { allowed: t.allowed, retryAfterMs: t.retryAfterMs };
-    },
+    take: () => app.svc.limits.take(bucket, rate, count),
     giveBack: (n) => app.svc.limits.giveBack(bucket, rate, n),
     refusal: `job quota exceeded: ${app.config.JOBS_PER_MINUTE} ${name} jobs per minute (bursts of ${rate.burst})`,
   });
@@ -171,6 +168,7 @@ export async function chargeAlerts(app: FastifyInstance, clientId: string): Prom
   });
 }
 
+/** One quota as `charge` uses it: take what a request costs, give it back, and the sentence of a refusal. */
 interface Quota {
   take(): Promise<{ allowed: boolean; retryAfterMs: number }>;
   giveBack(n: number): Promise<void>;
