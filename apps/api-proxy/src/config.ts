@@ -52,6 +52,8 @@ export const GatewayConfigSchema = Type.Object({
   ALERTS_PER_HOUR: Type.Integer({ minimum: 1, default: 60 }),
   /** Buffers (`source_id`s) each client may keep for multi-source analysis. */
   MAX_SOURCES: Type.Integer({ minimum: 1, default: 16 }),
+  /** Cameras each client may have on record (from heartbeats); a beat for one more is refused with 429. */
+  MAX_CAMERAS: Type.Integer({ minimum: 1, default: 256 }),
   /**
    * Frames one client may keep in Redis at once (buffered, or waiting for their job; until trimmed or
    * STATE_TTL_SECONDS): past it 429, so one tenant cannot fill the Redis every queue runs on.

@@ -212,6 +212,48 @@ describe('per-tenant quotas', () => {
     }
   });
 
+  it('cameras per client: past MAX_CAMERAS a heartbeat records the known cameras and refuses the new ones with 429 naming them; another client unaffected', async () => {
+    const g = await startGateway(
+      { MAX_CAMERAS: '2', RATE_LIMIT_MAX: '100000' },
+      { db: h.db, prefix: h.prefix, storageDir: h.storageDir },
+    );
+    try {
+      const key = await newClient(g, 'cameras-many');
+      const other = await newClient(g, 'cameras-other');
+      const beat = (k: string, ids: string[]) =>
+        g.app.inject({
+          method: 'POST',
+          url: '/api/cameras/heartbeat',
+          headers: { 'x-api-key': k, 'content-type': 'application/json' },
+          payload: JSON.stringify({
+            cameras: ids.map((id) => ({
+              id,
+              name: `Camera ${id}`,
+              state: 'live',
+              lastFrameAt: new Date().toISOString(),
+            })),
+          }),
+        });
+      expect((await beat(key, ['yard', 'door'])).statusCode).toBe(200);
+      // Known cameras beat again as often as they like.
+      expect((await beat(key, ['door', 'yard'])).statusCode).toBe(200);
+      const over = await beat(key, ['yard', 'garage', 'attic']);
+      expect(over.statusCode).toBe(429);
+      expect(over.json()).toMatchObject({ code: ErrorCode.RateLimited, field: 'cameras' });
+      expect(over.json().error).toMatch(/at most 2 cameras per client; not recorded: garage, attic/);
+      const listed = await g.app.inject({ method: 'GET', url: '/api/cameras', headers: { 'x-api-key': key } });
+      expect(
+        listed
+          .json()
+          .cameras.map((c: { id: string }) => c.id)
+          .sort(),
+      ).toEqual(['door', 'yard']);
+      expect((await beat(other, ['garage', 'attic'])).statusCode).toBe(200);
+    } finally {
+      await g.close();
+    }
+  });
+
   it('multi-source buffers: at most MAX_SOURCES source_ids per client (429 naming source_id), known ones still fed', async () => {
     const [, calm] = keys as [string, string];
     const frame = b64(await jpeg());

@@ -10,7 +10,7 @@ export interface FakeMail {
   clipName?: string;
 }
 
-export type FakeMode = 'up' | '503' | 'lose-reply' | '400' | 'mail-fails-once';
+export type FakeMode = 'up' | '503' | 'lose-reply' | '400' | 'mail-fails-once' | 'camera-quota';
 
 /**
  * A stand-in for api-proxy in unit tests of the distributed mode: speaks the alert and analyze routes (multipart or
@@ -71,6 +71,12 @@ export class FakeGateway {
     }
     if (req.url === '/api/incidents' || req.url === '/api/cameras/heartbeat') {
       if (this.mode === '503') return json(503, { error: 'database down', code: 'DEPENDENCY_UNAVAILABLE' });
+      if (this.mode === 'camera-quota' && req.url === '/api/cameras/heartbeat')
+        return json(429, {
+          error: 'camera quota exceeded: at most 1 cameras per client; not recorded: garage',
+          code: 'RATE_LIMITED',
+          field: 'cameras',
+        });
       const value = JSON.parse(body.toString()) as Record<string, unknown>;
       (req.url === '/api/incidents' ? this.announced : this.heartbeats).push(value);
       return json(200, req.url === '/api/incidents' ? { id: 'fake-incident', ...value } : { cameras: [] });

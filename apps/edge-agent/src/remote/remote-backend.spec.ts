@@ -1,5 +1,6 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import {
   type Polygon,
 } from '@vigint/contracts';
 import { ImageAdapter } from '@vigint/image';
+import { createLogger } from '@vigint/logger';
 import type { DeliveryResult, Incident } from '../backend';
 import { FakeGateway } from './fake-gateway.testing';
 import { RemoteBackend, type RemoteBackendOptions } from './remote-backend';
@@ -329,6 +331,41 @@ describe('RemoteBackend', () => {
       backend.announce({ ...ANNOUNCE_BASE, analysis: ANALYSIS, idempotencyKey: 'porch-2' }),
     ).resolves.toBeUndefined();
     await expect(backend.heartbeat([])).resolves.toBeUndefined();
+  });
+
+  it('warns once when the gateway refuses its heartbeats (a camera quota), not at every beat', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const log = createLogger({ name: 'test', level: 'debug', destination });
+    const backend = await open({ log });
+    gw.mode = 'camera-quota';
+    const beat = () =>
+      backend.heartbeat([
+        {
+          cameraId: 'garage',
+          cameraName: 'Garage',
+          state: CameraState.Live,
+          lastFrameAt: new Date(),
+          alertThreshold: RiskLevel.Medium,
+        },
+      ]);
+    for (let i = 0; i < 3; i++) await expect(beat()).resolves.toBeUndefined();
+    const warned = lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: string });
+    const refusals = warned.filter((l) => l.msg === 'heartbeat refused by the gateway');
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]!.level).toBe(40);
+    expect(refusals[0]!.err).toContain('at most 1 cameras per client');
+    // Once accepted again, a new refusal is warned about again.
+    gw.mode = 'up';
+    await beat();
+    gw.mode = 'camera-quota';
+    await beat();
+    expect(lines.filter((l) => l.includes('heartbeat refused by the gateway'))).toHaveLength(2);
   });
 
   it('close() leaves undelivered alerts on disk; the next start sends them once', async () => {

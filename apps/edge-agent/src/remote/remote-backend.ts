@@ -261,6 +261,9 @@ export class RemoteBackend implements IncidentBackend {
     }
   }
 
+  /** The last reason the gateway gave for refusing a heartbeat, so it is warned about once, not every beat. */
+  private heartbeatRefusal: string | undefined;
+
   async heartbeat(cameras: CameraStatus[]): Promise<void> {
     if (cameras.length === 0) return;
     try {
@@ -270,8 +273,15 @@ export class RemoteBackend implements IncidentBackend {
         },
         { retries: 0 },
       );
+      this.heartbeatRefusal = undefined;
     } catch (err) {
-      this.log.debug({ err: errorText(err) }, 'heartbeat not delivered');
+      // The gateway answered and refused (a camera quota, a bad field): worth a warning, once per reason; an
+      // unreachable gateway is the failover's business.
+      const refused = isApiError(err) && err.kind === 'http' && err.status !== undefined && err.status < 500;
+      const text = errorText(err);
+      if (refused && text !== this.heartbeatRefusal) this.log.warn({ err: text }, 'heartbeat refused by the gateway');
+      else this.log.debug({ err: text }, 'heartbeat not delivered');
+      if (refused) this.heartbeatRefusal = text;
     }
   }
 

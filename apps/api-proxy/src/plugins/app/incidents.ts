@@ -19,7 +19,10 @@ export interface IncidentsPluginOptions {
 async function incidents(app: FastifyInstance, opts: IncidentsPluginOptions): Promise<void> {
   const db = app.svc.repo.db;
   app.decorate('incidents', new IncidentService(opts.stores?.incidents ?? db.incidents));
-  app.decorate('cameras', new CameraService(opts.stores?.cameras ?? db.cameras));
+  app.decorate(
+    'cameras',
+    new CameraService(opts.stores?.cameras ?? db.cameras, { maxCameras: app.config.MAX_CAMERAS }),
+  );
 }
 
 export default fp(incidents, { name: 'incidents', dependencies: ['services'] });

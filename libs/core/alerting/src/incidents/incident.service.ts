@@ -72,12 +72,37 @@ export class IncidentService {
 }
 
 export class CameraService {
-  constructor(private readonly store: CameraStore) {}
+  /** `maxCameras`: cameras one client may have on record (a key cannot fill the table with made-up ids). */
+  constructor(
+    private readonly store: CameraStore,
+    private readonly options: { maxCameras?: number } = {},
+  ) {}
 
+  /**
+   * Records each camera's beat. Past `maxCameras`, the beats of cameras already on record and of new ones that
+   * still fit are recorded, and the rest refused with a 429 naming them.
+   */
   async heartbeat(tenant: string, body: CameraHeartbeatBody): Promise<CameraList> {
     const now = new Date();
+    const max = this.options.maxCameras ?? Infinity;
+    const known = new Set<string>(Number.isFinite(max) ? (await this.store.list(tenant, now)).map((c) => c.id) : []);
     const cameras: CameraRecord[] = [];
-    for (const beat of body.cameras) cameras.push(await this.store.heartbeat(tenant, beat, now));
+    const refused: string[] = [];
+    for (const beat of body.cameras) {
+      if (!known.has(beat.id) && known.size >= max) {
+        refused.push(beat.id);
+        continue;
+      }
+      known.add(beat.id);
+      cameras.push(await this.store.heartbeat(tenant, beat, now));
+    }
+    if (refused.length > 0) {
+      throw new AppError(
+        ErrorCode.RateLimited,
+        `camera quota exceeded: at most ${max} cameras per client; not recorded: ${refused.join(', ').slice(0, 500)}`,
+        { field: 'cameras' },
+      );
+    }
     return { cameras };
   }
 
