@@ -167,7 +167,7 @@ export default defineCase({
     }
     const remoteDeliveries = deliveries(remote.output);
     const byCamera = new Map<string, number[]>();
-    for (const a of arrivals) byCamera.set(a.camera, [...(byCamera.get(a.camera) ?? []), a.at]);
+    for (const a of arrivals) push(byCamera, a.camera, a.at);
     const mailLatency: number[] = [];
     const seenPerCamera = new Map<string, number>();
     for (const d of remoteDeliveries) {
@@ -183,7 +183,7 @@ export default defineCase({
     clearInterval(noticePoll);
     const noticeLatency = (topic: string, output: string) => {
       const at = new Map<string, number[]>();
-      for (const n of notices.filter((x) => x.topic === topic)) at.set(n.camera, [...(at.get(n.camera) ?? []), n.at]);
+      for (const n of notices.filter((x) => x.topic === topic)) push(at, n.camera, n.at);
       const seen = new Map<string, number>();
       const out: number[] = [];
       for (const d of deliveries(output)) {
@@ -410,17 +410,10 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
 function deliveries(output: string): Array<{ camera: string; firstMotionAt: number; detectS?: number }> {
   const opened = new Map<string, number[]>();
   const delivered: Array<{ camera: string; at: number; latencyMs: number }> = [];
-  for (const line of output.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    let l: { msg?: string; time?: string; cameraId?: string; latencyMs?: number };
-    try {
-      l = JSON.parse(line) as typeof l;
-    } catch {
-      continue;
-    }
+  for (const l of jsonLines(output)) {
     if (!l.cameraId || !l.time) continue;
     const at = Date.parse(l.time);
-    if (l.msg === 'incident opened') opened.set(l.cameraId, [...(opened.get(l.cameraId) ?? []), at]);
+    if (l.msg === 'incident opened') push(opened, l.cameraId, at);
     if (l.msg === 'alert delivered' && typeof l.latencyMs === 'number')
       delivered.push({ camera: l.cameraId, at, latencyMs: l.latencyMs });
   }

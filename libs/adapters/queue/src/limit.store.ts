@@ -42,9 +42,13 @@ return {n, ttl}
  * needs a full bucket).
  * ARGV: interval ms per token, burst (tokens), cost. Returns {allowed 0/1, ms until allowed}.
  */
-const TAKE_LUA = `
+// Redis's own clock in ms, the same for every instance.
+const NOW_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+const TAKE_LUA = `${NOW_LUA}
 local interval = tonumber(ARGV[1])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
@@ -56,9 +60,7 @@ return {1, 0}
 `;
 
 // Moves the arrival time back by cost × interval, never before now (a full bucket stays full).
-const GIVE_BACK_LUA = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const GIVE_BACK_LUA = `${NOW_LUA}
 local tat = tonumber(redis.call('GET', KEYS[1]) or 0)
 local back = tat - tonumber(ARGV[2]) * tonumber(ARGV[1])
 if back <= now then redis.call('DEL', KEYS[1]) return 0 end
@@ -112,12 +114,11 @@ export class LimitStore {
    * and then one per interval, so a client over its rate gets a steady trickle, not one burst a minute.
    */
   async take(bucket: string, rate: BucketRate, cost = 1): Promise<BucketTake> {
-    const interval = Math.max(1, Math.round(rate.intervalMs));
     const [allowed, wait] = (await this.redis.eval(
       TAKE_LUA,
       1,
       this.key(bucket),
-      String(interval),
+      intervalOf(rate),
       String(rate.burst),
       String(cost),
     )) as [number, number];
@@ -126,8 +127,7 @@ export class LimitStore {
 
   /** Puts back `cost` tokens taken from `bucket` for a request that was not carried out after all. */
   async giveBack(bucket: string, rate: BucketRate, cost = 1): Promise<void> {
-    const interval = Math.max(1, Math.round(rate.intervalMs));
-    await this.redis.eval(GIVE_BACK_LUA, 1, this.key(bucket), String(interval), String(cost));
+    await this.redis.eval(GIVE_BACK_LUA, 1, this.key(bucket), intervalOf(rate), String(cost));
   }
 
   /**
@@ -161,4 +161,9 @@ export class LimitStore {
     const ttl = await this.redis.pttl(this.key(`block:${bucket}`));
     return ttl > 0 ? ttl : 0;
   }
+}
+
+/** A bucket's interval as the scripts take it: whole milliseconds, at least one (their arithmetic stays exact). */
+function intervalOf(rate: BucketRate): string {
+  return String(Math.max(1, Math.round(rate.intervalMs)));
 }
